@@ -1,0 +1,77 @@
+"""Batch records & baseline: are the results every later comparability argument stands on all there?"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..contract import PHASES
+from ..findings import Finding, make, rule
+from .lens import LensResult, records
+
+LENS = "baseline"
+RESULTS_DUE_DAYS = 21  # release testing (sterility takes 14 days) has this long before a gap counts
+
+_COMPLETE_RECORDS = ("Every result the data plan requires at the batch's phase is recorded on every clinical batch "
+                     "(complete batch records from Phase 1: they are the baseline for later comparability).")
+_GUIDANCE = ("FDA, Chemistry, Manufacturing, and Control (CMC) Information for Human Gene Therapy INDs (2020), "
+             "batch analyses; 21 CFR 211.188 and 211.192 at BLA")
+
+BL001 = rule(
+    "BL001", LENS, "Required result missing on a batch not yet administered", "medium", _COMPLETE_RECORDS, _GUIDANCE,
+    "A clinical batch that is released, rejected, or in process for more than "
+    f"{RESULTS_DUE_DAYS} days lacks a valid result for an attribute required at the phase it was made in. "
+    "It has not been administered, so it can still be tested from retained sample.")
+BL002 = rule(
+    "BL002", LENS, "Required result missing on an administered batch (irrecoverable)", "high", _COMPLETE_RECORDS,
+    _GUIDANCE,
+    "A clinical batch was administered without a valid result for an attribute required at the phase it was "
+    "made in. In autologous therapy the lot is one patient's cells: the result can never be captured now.")
+
+
+def evaluate(ds, as_of: date, program_ids: list[str], program_id: str | None = None) -> dict[str, LensResult]:
+    cells = ds.query("required_results", as_of=as_of, program_id=program_id, phases=list(PHASES),
+                     due_days=RESULTS_DUE_DAYS)
+    out = {}
+    for pid in program_ids:
+        mine = cells[cells["program_id"] == pid]
+        out[pid] = LensResult(figures(mine), findings(pid, mine))
+    return out
+
+
+def figures(cells: pd.DataFrame) -> dict:
+    counts = cells["state"].value_counts()
+    present, missing = int(counts.get("present", 0)), int(counts.get("missing", 0))
+    gaps = cells[cells["state"] == "missing"]
+    return {
+        "required_results_expected": present + missing,
+        "required_results_present": present,
+        "required_results_missing": missing,
+        "required_results_pending": int(counts.get("pending", 0)),
+        "baseline_completeness": round(present / (present + missing), 4) if present + missing else None,
+        "clinical_batches": int(cells["batch_id"].nunique()),
+        "batches_with_gaps": int(gaps["batch_id"].nunique()),
+        "irrecoverable_gaps": int((gaps["disposition"] == "administered").sum()),
+    }
+
+
+def findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
+    gaps = cells[cells["state"] == "missing"]
+    out = []
+    for batch_id, rows in gaps.groupby("batch_id", sort=True):
+        first = rows.iloc[0]
+        attrs = ", ".join(rows["attribute"])
+        evidence = records(rows[["batch_id", "attribute", "category", "manufactured_on", "disposition",
+                                 "disposition_on", "process_version"]])
+        if first["disposition"] == "administered":
+            when = f" on {first['disposition_on']:%Y-%m-%d}" if pd.notna(first["disposition_on"]) else ""
+            message = (f"Batch {batch_id} was administered{when} without a valid result for {attrs}; "
+                       "it can never be measured now.")
+            out.append(make(BL002, program_id, batch_id, message, evidence))
+        else:
+            state = "in process" if first["disposition"] == "in_process" else first["disposition"]
+            message = (f"Batch {batch_id} ({state}, made {first['manufactured_on']:%Y-%m-%d}) has no valid result "
+                       f"for {attrs}; test it from retained sample before it goes to a patient.")
+            out.append(make(BL001, program_id, batch_id, message, evidence))
+    return out

@@ -1,0 +1,135 @@
+"""`python -m readiness`: the same numbers the app shows, for scripts, CI and people who prefer a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+
+from . import __version__
+from .dataset import load_dataset
+from .findings import RULES
+from .report import STATUS_WORDS, UnknownProgram, build_report
+from .rules_doc import findings_markdown
+from .source import DataSource, default_location
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m readiness", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"readiness {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    data_help = "data directory or s3:// URI (default: $READINESS_DATA, else the bundled sample_data/)"
+
+    validate = sub.add_parser("validate", help="check a data directory against the data contract")
+    validate.add_argument("--data", default=None, help=data_help)
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--strict", action="store_true", help="exit 1 on warnings (excluded rows) too")
+
+    report = sub.add_parser("report", help="findings and figures per program, as of a date")
+    report.add_argument("--data", default=None, help=data_help)
+    report.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+    report.add_argument("--program", default=None, help="one program_id (default: all)")
+    report.add_argument("--format", choices=("json", "text"), default="json")
+
+    catalogue = sub.add_parser("findings", help="the catalogue of finding codes (docs/findings.md)")
+    catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a user gets one sentence, never a stack trace; READINESS_DEBUG=1 shows it
+        if os.environ.get("READINESS_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dataset(args):
+    location = args.data or default_location()
+    if not DataSource(location).exists():
+        raise UsageError(f"data directory not found: {location}")
+    return load_dataset(location)
+
+
+def cmd_validate(args) -> int:
+    ds = _dataset(args)
+    if args.format == "json":
+        print(json.dumps({
+            "data": ds.location,
+            "tables": {name: {"status": t.status, "files": list(t.files), "rows_read": t.rows_read,
+                              "rows_excluded": t.rows_excluded} for name, t in ds.tables.items()},
+            "problems": [p.to_dict() for p in ds.problems],
+        }, indent=2))
+    else:
+        print(f"Data: {ds.location}")
+        for t in ds.tables.values():
+            print(f"  {t.name:14} {t.status:8} {t.rows_read:>9,} rows read, {t.rows_excluded:,} excluded")
+        for p in ds.problems:
+            print(p.describe())
+        print(f"{len(ds.errors)} errors, {len(ds.problems) - len(ds.errors)} warnings; {ds.excluded_summary()}.")
+    if ds.errors or (args.strict and ds.problems):
+        return EXIT_DATA_ERRORS
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    ds = _dataset(args)
+    try:
+        report = build_report(ds, as_of, args.program)
+    except UnknownProgram:
+        raise UsageError(f"no program {args.program!r} in {ds.location}") from None
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+    else:
+        print(render_text(report, ds.excluded_summary()))
+    return EXIT_OK
+
+
+def render_text(report: dict, excluded: str) -> str:
+    lines = [f"CMC readiness as of {report['as_of']} - data: {report['data']['location']} ({excluded})"]
+    for p in report["programs"]:
+        lines.append("")
+        lines.append(f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[p['status']].upper()}")
+        base = p["lenses"]["baseline"]
+        if base["baseline_completeness"] is None:
+            lines.append("  baseline: no required results expected yet")
+        else:
+            lines.append(f"  baseline: {base['baseline_completeness']:.1%} complete "
+                         f"({base['required_results_present']}/{base['required_results_expected']} required results), "
+                         f"{base['irrecoverable_gaps']} irrecoverable, {base['required_results_pending']} pending")
+        for f in p["findings"]:
+            lines.append(f"  {f['severity'].upper():6} {f['code']}  {f['message']}")
+    return "\n".join(lines)
+
+
+def cmd_findings(args) -> int:
+    if args.format == "json":
+        print(json.dumps([vars(r) for r in RULES.values()], indent=2))
+    else:
+        print(findings_markdown(), end="")
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "report": cmd_report, "findings": cmd_findings}

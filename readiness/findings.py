@@ -1,0 +1,79 @@
+"""Findings, the unit of the product: like a linter's, each has a stable code, a severity and its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("high", "medium", "low")
+
+LENSES = {
+    "baseline": "Batch records & baseline",
+    "process_control": "Process control",
+    "changes": "Changes & comparability",
+    "materials": "Materials & suppliers",
+    "potency": "Potency & analytical methods",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A finding code as catalogued in docs/findings.md: what it means and what it rests on."""
+
+    code: str
+    lens: str
+    title: str
+    severity: str
+    expectation: str
+    reference: str
+    detail: str
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    program_id: str
+    subject: str
+    message: str
+    evidence: list[dict] = field(default_factory=list)
+    expectation: str = ""
+    reference: str = ""
+
+    @property
+    def lens(self) -> str:
+        return RULES[self.code].lens
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "lens": self.lens,
+            "program_id": self.program_id,
+            "subject": self.subject,
+            "message": self.message,
+            "evidence": self.evidence,
+            "expectation": self.expectation,
+            "reference": self.reference,
+        }
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code, lens, title, severity, expectation, reference, detail) -> Rule:
+    if code in RULES:
+        raise ValueError(f"finding code {code} defined twice")
+    if severity not in SEVERITIES or lens not in LENSES:
+        raise ValueError(f"finding code {code}: unknown severity or lens")
+    RULES[code] = Rule(code, lens, title, severity, expectation, reference, detail)
+    return RULES[code]
+
+
+def make(rule_: Rule, program_id: str, subject: str, message: str, evidence: list[dict]) -> Finding:
+    return Finding(rule_.code, rule_.severity, program_id, subject, message, evidence,
+                   rule_.expectation, rule_.reference)
+
+
+def sort_key(finding: Finding) -> tuple:
+    """Most severe first, then by code and subject, so listings are stable."""
+    return SEVERITIES.index(finding.severity), finding.code, finding.subject

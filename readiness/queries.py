@@ -1,0 +1,37 @@
+"""Loads the SQL in `queries/` by name; parameters are always bound, never formatted into the text."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)?$")
+
+
+class UnknownQuery(LookupError):
+    pass
+
+
+@functools.cache
+def load_sql(name: str) -> str:
+    """Names are code constants; the pattern keeps even a mistaken one inside `queries/`."""
+    if not _NAME.match(name):
+        raise UnknownQuery(f"not a query name: {name!r}")
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise UnknownQuery(f"no query file queries/{name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Each call gets its own cursor: Streamlit serves sessions from several threads."""
+    cursor = con.cursor()
+    try:
+        return cursor.execute(load_sql(name), params or {}).df()
+    finally:
+        cursor.close()

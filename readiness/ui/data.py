@@ -1,0 +1,64 @@
+"""One validated dataset per process, and query results cached on the data files' fingerprint."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from .. import queries
+from ..dataset import Dataset, load_dataset
+from ..report import build_report
+from ..source import DATA_ENV, SAMPLE_DATA, DataSource
+
+
+def data_location() -> str:
+    """`READINESS_DATA`, else `data_dir` in .streamlit/secrets.toml, else the bundled sample."""
+    if os.environ.get(DATA_ENV):
+        return os.environ[DATA_ENV]
+    try:
+        configured = st.secrets.get("data_dir")
+    except StreamlitSecretNotFoundError:
+        configured = None
+    return str(configured) if configured else str(SAMPLE_DATA)
+
+
+@st.cache_resource(show_spinner="Reading and validating the data…", max_entries=2)
+def _load(location: str, fingerprint: str, today: date) -> Dataset:
+    ds = load_dataset(location, today)
+    ds.query_hook = _cached_query
+    return ds
+
+
+def dataset() -> Dataset:
+    """Re-reads the data when a file changed (new fingerprint) or the day turned, without a restart."""
+    location = data_location()
+    source = DataSource(location)
+    return _load(location, source.fingerprint(source.all_parquet_files()), date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _query(_ds: Dataset, fingerprint: str, name: str, params: dict) -> pd.DataFrame:
+    return queries.run(_ds.con, name, params)
+
+
+def _cached_query(ds: Dataset, name: str, params: dict) -> pd.DataFrame:
+    return _query(ds, ds.fingerprint, name, params)
+
+
+@st.cache_data(show_spinner="Computing the report…", max_entries=256)
+def _report(_ds: Dataset, fingerprint: str, as_of: date, program_id: str | None) -> dict:
+    return build_report(_ds, as_of, program_id)
+
+
+def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
+    return _report(ds, ds.fingerprint, as_of, program_id)
+
+
+def program_names(ds: Dataset) -> dict[str, str]:
+    """program_id → name, for the picker."""
+    frame = ds.query("program_phases", as_of=date.today(), program_id=None)
+    return dict(zip(frame["program_id"], frame["name"]))

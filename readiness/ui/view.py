@@ -1,0 +1,112 @@
+"""The view a link names: program and as-of date live in the URL, so a copied link opens the same view.
+
+Streamlit drops query parameters when a sidebar navigation link is clicked; the session keeps the
+last view and puts it back into the URL at the top of every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import streamlit as st
+
+SHARED_KEYS = ("program", "as_of")
+_STORE = "_shared_view"
+_PROGRAM_WIDGET = "program_picker"
+_AS_OF_WIDGET = "as_of_picker"
+EARLIEST = date(1990, 1, 1)
+
+
+@dataclass
+class View:
+    program: str | None
+    as_of: date
+    notices: list[str] = field(default_factory=list)
+
+
+def _store() -> dict:
+    return st.session_state.setdefault(_STORE, {})
+
+
+def _set(key: str, value: str | None) -> None:
+    store = _store()
+    if value is None:
+        store.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        store[key] = value
+        st.query_params[key] = value
+
+
+def sync_url() -> dict:
+    """The URL wins (someone opened a link); otherwise the session restores what navigation dropped."""
+    store = _store()
+    for key in SHARED_KEYS:
+        if key in st.query_params:
+            store[key] = st.query_params[key]
+        elif key in store:
+            st.query_params[key] = store[key]
+    return store
+
+
+def resolve(programs: dict[str, str], today: date) -> View:
+    """Reads and checks the shared view; a bad value in a link becomes a plain notice, never an error page."""
+    store = sync_url()
+    notices = []
+    as_of = today
+    raw = store.get("as_of")
+    if raw:
+        try:
+            as_of = date.fromisoformat(raw)
+        except ValueError:
+            notices.append(f"The link's as-of date “{raw}” is not a date (YYYY-MM-DD); showing {today.isoformat()}.")
+        else:
+            if not EARLIEST <= as_of <= today:
+                notices.append(f"The link's as-of date {raw} is outside 1990-01-01 … today; "
+                               f"showing {today.isoformat()}.")
+                as_of = today
+    _set("as_of", as_of.isoformat())  # always in the link: it opens this day's view, whenever it is opened
+    program = store.get("program")
+    if program is not None and program not in programs:
+        notices.append(f"There is no program “{program}” in this data; showing all programs.")
+        program = None
+        _set("program", None)
+    return View(program, as_of, notices)
+
+
+def sidebar(programs: dict[str, str], today: date) -> View:
+    """Program picker and as-of date, both mirrored into the URL."""
+    view = resolve(programs, today)
+    st.session_state[_PROGRAM_WIDGET] = view.program
+    st.session_state[_AS_OF_WIDGET] = view.as_of
+    st.sidebar.selectbox(
+        "Program", [None, *programs], key=_PROGRAM_WIDGET,
+        format_func=lambda pid: "All programs" if pid is None else f"{pid} · {programs[pid]}",
+        on_change=lambda: _set("program", st.session_state[_PROGRAM_WIDGET]),
+    )
+    st.sidebar.date_input(
+        "As of", key=_AS_OF_WIDGET, min_value=EARLIEST, max_value=today, format="YYYY-MM-DD",
+        help="Every figure is computed as the records stood on this day.",
+        on_change=lambda: _set("as_of", (st.session_state[_AS_OF_WIDGET] or today).isoformat()),
+    )
+    st.session_state["_view"] = view
+    return view
+
+
+def current() -> View:
+    """The view the app shell resolved for this run."""
+    return st.session_state["_view"]
+
+
+def url_param(key: str, default: str | None = None) -> str | None:
+    """A page-specific filter kept in the URL, so links carry it too."""
+    return st.query_params.get(key, default)
+
+
+def set_url_param(key: str, value: str | None) -> None:
+    if value is None:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
