@@ -12,7 +12,7 @@ from . import __version__
 from .dataset import load_dataset
 from .findings import RULES
 from .report import STATUS_WORDS, UnknownProgram, build_report
-from .rules_doc import findings_markdown
+from . import docs
 from .source import DataSource, default_location
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -46,8 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--program", default=None, help="one program_id (default: all)")
     report.add_argument("--format", choices=("json", "text"), default="json")
 
-    catalogue = sub.add_parser("findings", help="the catalogue of finding codes (docs/findings.md)")
+    catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    regenerate = sub.add_parser("docs", help="rewrite the generated parts of docs/ from the code")
+    regenerate.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     return parser
 
 
@@ -128,8 +131,15 @@ def cmd_findings(args) -> int:
     if args.format == "json":
         print(json.dumps([vars(r) for r in RULES.values()], indent=2))
     else:
-        print(findings_markdown(), end="")
+        print(docs.findings_markdown(), end="")
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "report": cmd_report, "findings": cmd_findings}
+def cmd_docs(args) -> int:
+    changed = docs.stale() if args.check else docs.refresh()
+    for path in changed:
+        print(f"{'stale' if args.check else 'rewrote'}: {path.relative_to(docs.REPO_ROOT)}")
+    return EXIT_DATA_ERRORS if args.check and changed else EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "report": cmd_report, "findings": cmd_findings, "docs": cmd_docs}
