@@ -29,6 +29,10 @@ def parse_date(text: str) -> date:
         raise UsageError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m readiness", description=__doc__)
     parser.add_argument("--version", action="version", version=f"readiness {__version__}")
@@ -90,7 +94,8 @@ def cmd_validate(args) -> int:
             print(f"  {t.name:14} {t.status:8} {t.rows_read:>9,} rows read, {t.rows_excluded:,} excluded")
         for p in ds.problems:
             print(p.describe())
-        print(f"{len(ds.errors)} errors, {len(ds.problems) - len(ds.errors)} warnings; {ds.excluded_summary()}.")
+        print(f"{plural(len(ds.errors), 'error')}, {plural(len(ds.problems) - len(ds.errors), 'warning')}; "
+              f"{ds.excluded_summary()}.")
     if ds.errors or (args.strict and ds.problems):
         return EXIT_DATA_ERRORS
     return EXIT_OK
