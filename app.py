@@ -1,4 +1,9 @@
-"""Entry point: navigation, the shared sidebar (program, as-of) and a guard so no stack trace reaches a user."""
+"""Entry point: navigation, the shared sidebar (program, as-of) and a guard so no stack trace reaches a user.
+
+Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder beside this script as a legacy
+multipage app until st.navigation has run once in the process, so a fresh server's first deep link
+would run the page without this shell.
+"""
 
 import logging
 from datetime import date
@@ -11,14 +16,14 @@ from readiness.ui import data, view
 st.set_page_config(page_title="CMC readiness", page_icon="🧬", layout="wide")
 
 PAGES = [
-    st.Page("pages/portfolio.py", title="Portfolio", icon="📊", url_path="portfolio", default=True),
-    st.Page("pages/baseline.py", title="Baseline & batch records", icon="🧾", url_path="baseline"),
-    st.Page("pages/potency.py", title="Potency & methods", icon="🎯", url_path="potency"),
-    st.Page("pages/changes.py", title="Changes & comparability", icon="🔀", url_path="changes"),
-    st.Page("pages/process_control.py", title="Process control", icon="📈", url_path="process-control"),
-    st.Page("pages/materials.py", title="Materials & suppliers", icon="🧪", url_path="materials"),
-    st.Page("pages/weekly_brief.py", title="Weekly brief", icon="🗓️", url_path="weekly-brief"),
-    st.Page("pages/data_health.py", title="Data health", icon="🩺", url_path="data-health"),
+    st.Page("app_pages/portfolio.py", title="Portfolio", icon="📊", url_path="portfolio", default=True),
+    st.Page("app_pages/baseline.py", title="Baseline & batch records", icon="🧾", url_path="baseline"),
+    st.Page("app_pages/potency.py", title="Potency & methods", icon="🎯", url_path="potency"),
+    st.Page("app_pages/changes.py", title="Changes & comparability", icon="🔀", url_path="changes"),
+    st.Page("app_pages/process_control.py", title="Process control", icon="📈", url_path="process-control"),
+    st.Page("app_pages/materials.py", title="Materials & suppliers", icon="🧪", url_path="materials"),
+    st.Page("app_pages/weekly_brief.py", title="Weekly brief", icon="🗓️", url_path="weekly-brief"),
+    st.Page("app_pages/data_health.py", title="Data health", icon="🩺", url_path="data-health"),
 ]
 
 page = st.navigation(PAGES)

@@ -33,7 +33,8 @@ TABLE_CHECKS = {
         ("no_value", "validation/results_without_value", "neither `value` nor `text_value` is given",
          "value", ()),
         ("unknown_attribute", "validation/results_unknown_attribute",
-         "the attribute is not in the data plan (`attributes`) of the batch's program", "attribute",
+         "the attribute is not in the data plan (`attributes`) of the batch's program, or was excluded there",
+         "attribute",
          ("batches", "attributes")),
     ),
     "attributes": (
@@ -193,32 +194,58 @@ class _Loader:
                       "unreadable_file", file=self.source.display(file))
 
     def _read_raw(self, table: Table, files: list[str], hive: bool) -> bool:
-        statement = (f"CREATE OR REPLACE TABLE raw.{q(table.name)} AS SELECT * FROM read_parquet($files, "
-                     "union_by_name = true, filename = '_file', file_row_number = true, hive_partitioning = $hive)")
+        """raw.<table>: the contract columns as found, plus `_file` and the 1-based `_row` of each row."""
         try:
-            self.con.execute(statement, {"files": files, "hive": hive})
-            return True
+            reserved = [c for c in self._columns(files, hive) if c in (_ROW_NUMBER, _FILE_COLUMN)]
         except duckdb.Error:
-            pass
-        # A file whose footer parsed but whose data did not: find it by reading files one at a time.
+            reserved = []  # reading the files one by one below says which one is broken
+        if reserved:
+            self._problem("error", table, reserved[0],
+                          f"`{table.name}` has a column named `{reserved[0]}`, a name the loader reserves to "
+                          "number rows in messages; rename or drop it in the export.", "reserved_column")
+            return False
+        try:
+            return self._create_raw(table, files, hive)
+        except duckdb.Error as exc:
+            failure = exc
+        good = self._files_whose_data_reads(table, files)
+        if good and len(good) < len(files):
+            try:
+                return self._create_raw(table, good, hive)
+            except duckdb.Error as exc:
+                failure = exc
+        if good:
+            self._problem("error", table, None,
+                          f"The files of `{table.name}` cannot be read together ({str(failure).splitlines()[0]}); "
+                          "check that every file has the same column types.", "incompatible_files")
+        return False
+
+    def _columns(self, files: list[str], hive: bool) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            f"DESCRIBE SELECT * FROM {_SCAN.format(options='')}", {"files": files, "hive": hive}).fetchall()]
+
+    def _create_raw(self, table: Table, files: list[str], hive: bool) -> bool:
+        """Only contract columns are kept, so an extra column named like the bookkeeping ones cannot clash."""
+        contract = {c.name for c in table.columns}
+        columns = "".join(f"{q(c)}, " for c in self._columns(files, hive) if c in contract)
+        options = f", filename = '{_FILE_COLUMN}', file_row_number = true"
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE raw.{q(table.name)} AS SELECT {columns}{_FILE_COLUMN} AS _file, "
+            f"{_ROW_NUMBER} + 1 AS _row FROM {_SCAN.format(options=options)}", {"files": files, "hive": hive})
+        self.tables[table.name].files = tuple(self.source.display(f) for f in files)
+        return True
+
+    def _files_whose_data_reads(self, table: Table, files: list[str]) -> list[str]:
+        """A file whose footer parsed but whose data did not: found by reading the files one at a time."""
         good = []
         for f in files:
             try:
-                self.con.execute(statement, {"files": [f], "hive": hive})
+                self.con.execute("CREATE OR REPLACE TEMP TABLE probe AS SELECT * FROM read_parquet($f)", {"f": f})
                 good.append(f)
             except duckdb.Error as exc:
                 self._unreadable(table, f, exc)
-        if not good:
-            return False
-        try:
-            self.con.execute(statement, {"files": good, "hive": hive})
-            self.tables[table.name].files = tuple(self.source.display(f) for f in good)
-            return True
-        except duckdb.Error as exc:
-            self._problem("error", table, None,
-                          f"The files of `{table.name}` cannot be read together ({str(exc).splitlines()[0]}); "
-                          "check that every file has the same column types.", "incompatible_files")
-            return False
+        self.con.execute("DROP TABLE IF EXISTS probe")
+        return good
 
     def _cast_expressions(self, table: Table, source_types: dict[str, str]) -> dict[str, str] | None:
         """The typed expression of each contract column, or None when the table cannot be used."""
@@ -247,10 +274,12 @@ class _Loader:
         columns = []
         for col in table.columns:
             expr = casts[col.name]
+            if col.type == "text":  # a blank text is no value: an empty optional field means its default
+                expr = f"CASE WHEN trim({expr}) = '' THEN NULL ELSE {expr} END"
             if col.default is not None:
                 expr = f"coalesce({expr}, '{col.default}')"
             columns.append(f"{expr} AS {q(col.name)}")
-        self.con.execute(f"CREATE TABLE typed.{q(table.name)} AS SELECT _file, file_row_number + 1 AS _row, "
+        self.con.execute(f"CREATE TABLE typed.{q(table.name)} AS SELECT _file, _row, "
                          f"{', '.join(columns)} FROM raw.{q(table.name)}")
 
     def _check_raw_values(self, table: Table, source_types: dict[str, str], casts: dict[str, str]) -> None:
@@ -310,8 +339,7 @@ class _Loader:
                             f"the {', '.join(ref.columns)} is not in `{ref.table}` (or was excluded there)")
 
     def _flag(self, table, col: Column, code, condition, params, schema, sentence, show_values=False):
-        statement = f"SELECT _file, file_row_number + 1 AS _row FROM raw.{q(table.name)} WHERE {condition}" \
-            if schema == "raw" else f"SELECT _file, _row FROM typed.{q(table.name)} WHERE {condition}"
+        statement = f"SELECT _file, _row FROM {schema}.{q(table.name)} WHERE {condition}"
         self._flag_rows(table, col.name, code, statement, params, sentence,
                         value_column=col.name if show_values else None, value_schema=schema)
 
@@ -333,13 +361,12 @@ class _Loader:
                     for r in rows]
         if value_column:
             source = f"raw.{q(table.name)}" if value_schema == "raw" else f"typed.{q(table.name)}"
-            row_expr = "file_row_number + 1" if value_schema == "raw" else "_row"
             values = [r[0] for r in self.con.execute(
                 f"SELECT DISTINCT CAST(s.{q(value_column)} AS VARCHAR) AS v FROM {source} s "
-                f"JOIN hits h ON h._file = s._file AND h._row = s.{row_expr} ORDER BY v LIMIT 5").fetchall()]
+                f"JOIN hits h ON h._file = s._file AND h._row = s._row ORDER BY v LIMIT 5").fetchall()]
             shown = ", ".join(repr(v) for v in values if v is not None)
             if shown:
-                sentence += f" (found {shown})"
+                sentence += f"; found {shown}"
         noun = "row" if count == 1 else "rows"
         self._problem("warning", table, column, f"{count:,} {noun} excluded: {sentence}.", code,
                       row_count=count, examples=examples)
@@ -354,6 +381,10 @@ class _Loader:
                          f"WHERE {_KEPT}", {"t": table.name})
         self.con.execute(f"DROP TABLE typed.{q(table.name)}")
 
+
+_SCAN = "read_parquet($files, union_by_name = true, hive_partitioning = $hive{options})"
+_FILE_COLUMN = "__readiness_source_file"  # an export is unlikely to carry a column of this name
+_ROW_NUMBER = "file_row_number"  # fixed by DuckDB's read_parquet option
 
 _KEPT = "NOT EXISTS (SELECT 1 FROM excluded_rows e WHERE e.tbl = $t AND e._file = t._file AND e._row = t._row)"
 

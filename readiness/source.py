@@ -51,11 +51,14 @@ class DataSource:
             folder = tuple(sorted(glob(f"{self.location}/{table}/**/*.parquet"))) if glob else ()
         else:
             root = Path(self.location)
-            single = (str(root / f"{table}.parquet"),) if (root / f"{table}.parquet").is_file() else ()
+            single = (f"{self.location}/{table}.parquet",) if (root / f"{table}.parquet").is_file() else ()
             folder_path = root / table
-            folder = tuple(sorted(str(p) for p in folder_path.rglob("*.parquet") if p.is_file())) \
+            folder = tuple(sorted(f"{self.location}/{p.relative_to(root).as_posix()}"
+                                  for p in folder_path.rglob("*.parquet") if p.is_file())) \
                 if folder_path.is_dir() else ()
-        hive = any("=" in part for f in folder for part in Path(f).parts[:-1])
+        prefix = f"{self.location}/{table}/"
+        # Partition folders are those inside the table's folder; an `=` higher up is part of the location.
+        hive = any("=" in part for f in folder for part in f.removeprefix(prefix).split("/")[:-1])
         if single and folder:
             return TableFiles(table, single + folder, hive, ambiguous=True)
         return TableFiles(table, single or folder, hive if folder else False)

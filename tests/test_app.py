@@ -1,0 +1,133 @@
+"""Every page through Streamlit's AppTest, on the bundled sample and on broken data, with link parameters."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, minimal_tables, write_tables
+from readiness import tables
+from readiness.dataset import load_dataset
+from readiness.report import build_report
+
+SAMPLE = ROOT / "sample_data"
+AS_OF = "2026-11-24"
+PAGES = {
+    "app_pages/portfolio.py": "Portfolio",
+    "app_pages/baseline.py": "Baseline & batch records",
+    "app_pages/potency.py": "Potency & methods",
+    "app_pages/changes.py": "Changes & comparability",
+    "app_pages/process_control.py": "Process control",
+    "app_pages/materials.py": "Materials & suppliers",
+    "app_pages/weekly_brief.py": "Weekly brief",
+    "app_pages/data_health.py": "Data health",
+}
+PLANNED = ["app_pages/potency.py", "app_pages/changes.py", "app_pages/process_control.py", "app_pages/materials.py",
+           "app_pages/weekly_brief.py"]
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    from datetime import date
+    return build_report(load_dataset(SAMPLE), date.fromisoformat(AS_OF))
+
+
+def open_app(monkeypatch, data=SAMPLE, page=None, **params) -> AppTest:
+    monkeypatch.setenv("READINESS_DATA", str(data))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()  # registers the pages; then the link's parameters arrive as when it is opened
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page or "app_pages/portfolio.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def caption_text(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("page, title", PAGES.items())
+def test_every_page_renders_with_a_link(monkeypatch, page, title):
+    at = open_app(monkeypatch, page=page, program="BCMA-101", as_of=AS_OF)
+    assert [t.value for t in at.title] == [title]
+    about = caption_text(at)
+    assert f"as of {AS_OF}" in about and "BCMA-101" in about and str(SAMPLE) in about
+    assert "rows excluded by validation" in about
+    assert at.query_params["program"] == "BCMA-101" and at.query_params["as_of"] == AS_OF
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", PLANNED)
+def test_pages_not_built_yet_say_so_and_show_no_numbers(monkeypatch, page):
+    at = open_app(monkeypatch, page=page, as_of=AS_OF)
+    assert at.info[0].value.startswith("Not available yet. This page will show:")
+    assert not at.metric and not at.dataframe
+
+
+def test_portfolio_shows_every_program_worst_first(monkeypatch, sample_report):
+    at = open_app(monkeypatch, as_of=AS_OF)
+    counts = tables.status_counts(sample_report)
+    assert {m.label: m.value for m in at.metric} == {tables.STATUS_LABELS[s]: str(n) for s, n in counts.items()}
+    shown = at.dataframe[0].value
+    expected = tables.portfolio(sample_report)
+    assert list(shown["program_id"]) == list(expected["program_id"])
+    assert list(shown["status"]) == list(expected["status"])
+    assert shown["status"].iloc[0] == "⛔ Off track"
+    assert len(shown) == 5
+
+
+def test_baseline_page_shows_the_cli_figures_for_the_linked_program(monkeypatch, sample_report):
+    at = open_app(monkeypatch, page="app_pages/baseline.py", program="BCMA-101", as_of=AS_OF)
+    figures = next(p for p in sample_report["programs"] if p["program_id"] == "BCMA-101")["lenses"]["baseline"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Baseline completeness"] == f"{figures['baseline_completeness']:.1%}"
+    assert metrics["Irrecoverable gaps"] == str(figures["irrecoverable_gaps"])
+    listed = at.dataframe[0].value
+    assert set(listed["program_id"]) == {"BCMA-101"}
+    assert "BL002" in set(listed["code"])
+    assert listed["severity"].iloc[0] == "⛔ High"
+
+
+def test_the_view_survives_page_navigation(monkeypatch):
+    at = open_app(monkeypatch, program="CAR19-201", as_of="2026-06-30")
+    for page in ("app_pages/baseline.py", "app_pages/data_health.py", "app_pages/portfolio.py"):
+        at.switch_page(page).run()
+        assert at.query_params["program"] == "CAR19-201" and at.query_params["as_of"] == "2026-06-30"
+        assert "as of 2026-06-30 · CAR19-201" in caption_text(at)
+
+
+def test_picking_a_program_puts_it_in_the_link(monkeypatch):
+    at = open_app(monkeypatch, as_of=AS_OF)
+    at.sidebar.selectbox[0].select("AAV9-SMN-301").run()
+    assert at.query_params["program"] == "AAV9-SMN-301"
+    at.date_input(key="as_of_picker").set_value("2026-05-01").run()
+    assert at.query_params["as_of"] == "2026-05-01"
+    assert "as of 2026-05-01 · AAV9-SMN-301" in caption_text(at)
+
+
+@pytest.mark.parametrize("params, notice", [
+    ({"program": "NOPE-1"}, "There is no program “NOPE-1” in this data; showing all programs."),
+    ({"as_of": "yesterday"}, "The link's as-of date “yesterday” is not a date (YYYY-MM-DD); showing "),
+    ({"as_of": "1970-01-01"}, "The link's as-of date 1970-01-01 is outside 1990-01-01 … today; showing "),
+])
+def test_a_bad_link_gets_a_plain_notice(monkeypatch, params, notice):
+    at = open_app(monkeypatch, page="app_pages/baseline.py", **params)
+    assert at.warning[0].value.startswith(notice)
+    assert [t.value for t in at.title] == ["Baseline & batch records"]
+
+
+def test_broken_data_is_reported_and_the_app_keeps_working(monkeypatch, tmp_path):
+    t = minimal_tables()
+    t["batches"]["purpose"] = ["clinical", "Clinical"]
+    t.pop("changes")
+    data = write_tables(tmp_path / "broken", t)
+    at = open_app(monkeypatch, data=data, page="app_pages/data_health.py", as_of=AS_OF)
+    assert {m.label: m.value for m in at.metric} == {
+        "⛔ Errors (table or file not usable)": "1", "⚠️ Warnings (rows excluded)": "2", "Rows excluded": "3"}
+    assert "Table `changes` was not found" in at.error[0].value
+    assert "batch_id=B2 (batches.parquet row 2)" in at.warning[0].value
+    at.switch_page("app_pages/portfolio.py").run()
+    assert not at.exception
+    assert "3 rows excluded by validation; table not usable: changes" in caption_text(at)
+    assert at.dataframe[0].value["status"].iloc[0] == "❔ Unknown (data not usable)"

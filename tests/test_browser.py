@@ -1,0 +1,97 @@
+"""The main flow once more in a real headless Chromium: a shared deep link opens exactly its view."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), \
+        f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+    port = free_port()
+    env = {**os.environ, "READINESS_DATA": str(ROOT / "sample_data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield tab
+        browser.close()
+
+
+def test_deep_link_opens_the_program_view_and_keeps_it_across_pages(server, page):
+    page.goto(f"{server}/baseline?program=BCMA-101&as_of=2026-11-24")
+    main = page.locator("[data-testid='stMain']")
+    expect(main.get_by_text("Baseline completeness")).to_be_visible(timeout=60_000)
+    expect(main.get_by_text("as of 2026-11-24 · BCMA-101", exact=False)).to_be_visible()
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_bcma_completeness())
+    page.screenshot(path=str(ARTIFACTS / "baseline-deep-link.png"), full_page=True)
+
+    page.get_by_role("link", name="Data health").click()
+    expect(main.get_by_role("heading", name="Data health")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(f"{server}/data-health?program=BCMA-101&as_of=2026-11-24")
+    page.screenshot(path=str(ARTIFACTS / "data-health.png"), full_page=True)
+
+
+def test_portfolio_lists_the_programs(server, page):
+    page.goto(f"{server}/?as_of=2026-11-24")
+    main = page.locator("[data-testid='stMain']")
+    expect(main.get_by_role("heading", name="Portfolio")).to_be_visible(timeout=60_000)
+    expect(main.locator("[data-testid='stDataFrame']")).to_be_visible()
+    expect(main.get_by_text("⛔ Off track").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "portfolio.png"), full_page=True)
+
+
+def _bcma_completeness() -> str:
+    from datetime import date
+
+    from readiness.dataset import load_dataset
+    from readiness.report import build_report
+    report = build_report(load_dataset(ROOT / "sample_data"), date(2026, 11, 24), "BCMA-101")
+    return f"{report['programs'][0]['lenses']['baseline']['baseline_completeness']:.1%}"
