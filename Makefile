@@ -25,7 +25,9 @@ run: $(VENV)/.runtime
 	READINESS_DATA="$${READINESS_DATA:-$(SAMPLE_RUN)}" $(PY) -m streamlit run app.py \
 		--server.port $(PORT) --server.address 127.0.0.1 --browser.gatherUsageStats false
 
+# The browser test needs Debian's chromium; .ci/install-browser installs it when missing (as root).
 test: $(VENV)/.dev
+	.ci/install-browser
 	$(PY) -m pytest
 
 # Rewrites the committed sample Parquet files from sample_data/generate.py (fixed anchor 2026-11-24).

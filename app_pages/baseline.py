@@ -3,7 +3,7 @@
 import streamlit as st
 
 from readiness import tables
-from readiness.ui import data, view, widgets
+from readiness.ui import charts, data, view, widgets
 
 v = view.current()
 ds = data.dataset()
@@ -28,7 +28,12 @@ if v.program:
 else:
     st.dataframe(figures, hide_index=True, width="stretch")
 
+gaps = tables.baseline_gaps_by_month(report)
+if gaps["results"].any():
+    st.altair_chart(charts.baseline_gaps_by_month(gaps, v.program or "All programs"), width="stretch",
+                    alt="Bar chart of missing required results per month of manufacture; the findings below list them.")
+
 st.subheader("Findings")
 widgets.findings(tables.findings(report, "baseline"), "No baseline findings: every required result due is recorded.")
-widgets.planned("a batch × attribute completeness heatmap, completeness by month against the phase threshold, "
+widgets.planned("a batch × attribute completeness heatmap, completeness against the phase threshold, "
                 "results invalidated without a valid retest, and open deviations with their age.")

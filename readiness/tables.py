@@ -68,9 +68,29 @@ def findings_table(found: list[dict]) -> pd.DataFrame:
 
 
 def baseline_figures(report: dict) -> pd.DataFrame:
-    """The baseline lens's figures per program."""
-    return pd.DataFrame([{"program_id": p["program_id"], "phase": p["phase"], **p["lenses"]["baseline"]}
+    """The baseline lens's scalar figures per program."""
+    return pd.DataFrame([{"program_id": p["program_id"], "phase": p["phase"],
+                          **{k: v for k, v in p["lenses"]["baseline"].items() if k != "by_month"}}
                          for p in report["programs"]])
+
+
+GAP_STATES = {
+    "recoverable": "Missing, batch not administered (test retained sample)",
+    "irrecoverable": "Missing, batch administered (can never be measured)",
+}
+
+
+def baseline_gaps_by_month(report: dict) -> pd.DataFrame:
+    """Missing required results per month of manufacture, summed over the report's programs.
+
+    Every month with required results is kept (with zeros), so the timeline shows the clean months too.
+    """
+    rows = [{"month": m["month"], "state": label, "results": m[state], "required": sum(
+                m[k] for k in ("present", "recoverable", "irrecoverable", "pending"))}
+            for p in report["programs"] for m in p["lenses"]["baseline"]["by_month"]
+            for state, label in GAP_STATES.items()]
+    frame = pd.DataFrame(rows, columns=["month", "state", "results", "required"])
+    return frame.groupby(["month", "state"], as_index=False, sort=True)[["results", "required"]].sum()
 
 
 TABLE_STATES = {"ok": "✅ read", "absent": "➖ not provided (optional)", "blocked": "⛔ not usable"}

@@ -62,3 +62,12 @@ def make_data(tmp_path):
                 tables[table] = columns
         return write_tables(tmp_path / name, tables)
     return build
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test is a test that did not run: CI must fail, not pass quietly without the browser test."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if exitstatus == 0 and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line("FAILED: tests were skipped; every test must run (see the skip reasons above).",
+                            red=True)
+        session.exitstatus = 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -83,6 +86,14 @@ def test_baseline_page_shows_the_cli_figures_for_the_linked_program(monkeypatch,
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Baseline completeness"] == f"{figures['baseline_completeness']:.1%}"
     assert metrics["Irrecoverable gaps"] == str(figures["irrecoverable_gaps"])
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert chart["title"]["text"] == "Required results missing on clinical batches, by month of manufacture"
+    assert chart["encoding"]["x"]["title"] == "Month of manufacture (YYYY-MM)"
+    assert chart["encoding"]["y"]["title"] == "Missing required results (count)"
+    bars = pa.ipc.open_stream(at.get("vega_lite_chart")[0].proto.datasets[0].data.data).read_all().to_pandas()
+    assert bars.groupby("state")["results"].sum().to_dict() == {tables.GAP_STATES["recoverable"]: figures["required_results_missing"]
+                        - figures["irrecoverable_gaps"],
+                        tables.GAP_STATES["irrecoverable"]: figures["irrecoverable_gaps"]}
     listed = at.dataframe[0].value
     assert set(listed["program_id"]) == {"BCMA-101"}
     assert "BL002" in set(listed["code"])
@@ -99,11 +110,16 @@ def test_the_view_survives_page_navigation(monkeypatch):
 
 def test_picking_a_program_puts_it_in_the_link(monkeypatch):
     at = open_app(monkeypatch, as_of=AS_OF)
-    at.sidebar.selectbox[0].select("AAV9-SMN-301").run()
+    picker = at.sidebar.selectbox[0]
+    assert picker.options[0] == "All programs" and picker.index == 0
+    picker.select("AAV9-SMN-301").run()
     assert at.query_params["program"] == "AAV9-SMN-301"
     at.date_input(key="as_of_picker").set_value("2026-05-01").run()
     assert at.query_params["as_of"] == "2026-05-01"
     assert "as of 2026-05-01 · AAV9-SMN-301" in caption_text(at)
+    at.selectbox(key="program_picker").select("").run()
+    assert "program" not in at.query_params
+    assert "as of 2026-05-01 · all programs" in caption_text(at)
 
 
 @pytest.mark.parametrize("params, notice", [

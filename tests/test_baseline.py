@@ -72,6 +72,13 @@ def test_completeness_figures_count_by_hand(ds):
         "clinical_batches": 5,
         "batches_with_gaps": 4,
         "irrecoverable_gaps": 2,
+        "by_month": [  # by month of manufacture; one batch a month here
+            {"month": "2026-01", "present": 1, "recoverable": 0, "irrecoverable": 1, "pending": 0},  # B1
+            {"month": "2026-02", "present": 1, "recoverable": 1, "irrecoverable": 0, "pending": 0},  # B2
+            {"month": "2026-05", "present": 1, "recoverable": 0, "irrecoverable": 1, "pending": 0},  # B7
+            {"month": "2026-09", "present": 1, "recoverable": 1, "irrecoverable": 0, "pending": 0},  # B4
+            {"month": "2026-11", "present": 0, "recoverable": 0, "irrecoverable": 0, "pending": 2},  # B3
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,7 +31,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), \
-        f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+        f"{CHROMIUM} is missing: install Debian's chromium (make test and .ci/run do)"
     port = free_port()
     env = {**os.environ, "READINESS_DATA": str(ROOT / "sample_data")}
     proc = subprocess.Popen(
@@ -70,7 +71,9 @@ def test_deep_link_opens_the_program_view_and_keeps_it_across_pages(server, page
     expect(main.get_by_text("Baseline completeness")).to_be_visible(timeout=60_000)
     expect(main.get_by_text("as of 2026-11-24 · BCMA-101", exact=False)).to_be_visible()
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
-    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_bcma_completeness())
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_completeness("BCMA-101"))
+    expect(main.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    page.wait_for_timeout(1000)  # let Vega finish drawing before the screenshot
     page.screenshot(path=str(ARTIFACTS / "baseline-deep-link.png"), full_page=True)
 
     page.get_by_role("link", name="Data health").click()
@@ -88,10 +91,29 @@ def test_portfolio_lists_the_programs(server, page):
     page.screenshot(path=str(ARTIFACTS / "portfolio.png"), full_page=True)
 
 
-def _bcma_completeness() -> str:
+def test_picking_a_program_rewrites_the_link_and_the_next_page_keeps_it(server, page):
+    page.goto(f"{server}/?as_of=2026-11-24")
+    main = page.locator("[data-testid='stMain']")
+    expect(main.get_by_role("heading", name="Portfolio")).to_be_visible(timeout=60_000)
+    picker = page.get_by_role("combobox", name="Program")
+    expect(picker).to_have_value("All programs")
+    picker.click()
+    page.get_by_role("option", name="CAR19-201 · Autologous anti-CD19 CAR-T").click()
+    expect(page).to_have_url(re.compile(r"program=CAR19-201"))
+    expect(main.get_by_text("as of 2026-11-24 · CAR19-201", exact=False)).to_be_visible(timeout=30_000)
+
+    page.get_by_role("link", name="Baseline & batch records").click()
+    expect(main.get_by_role("heading", name="Baseline & batch records")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/baseline\?.*program=CAR19-201"))
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_completeness("CAR19-201"))
+    expect(page.locator("[data-testid='stSidebar']").get_by_text("As of")).to_be_visible()
+
+
+def _completeness(program_id: str) -> str:
     from datetime import date
 
     from readiness.dataset import load_dataset
     from readiness.report import build_report
-    report = build_report(load_dataset(ROOT / "sample_data"), date(2026, 11, 24), "BCMA-101")
+    report = build_report(load_dataset(ROOT / "sample_data"), date(2026, 11, 24), program_id)
     return f"{report['programs'][0]['lenses']['baseline']['baseline_completeness']:.1%}"

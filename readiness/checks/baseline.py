@@ -53,7 +53,27 @@ def figures(cells: pd.DataFrame) -> dict:
         "clinical_batches": int(cells["batch_id"].nunique()),
         "batches_with_gaps": int(gaps["batch_id"].nunique()),
         "irrecoverable_gaps": int((gaps["disposition"] == "administered").sum()),
+        "by_month": by_month(cells),
     }
+
+
+def by_month(cells: pd.DataFrame) -> list[dict]:
+    """Required results per month of manufacture, so a reviewer sees when the gaps were made."""
+    if cells.empty:
+        return []
+    frame = cells.assign(
+        month=pd.to_datetime(cells["manufactured_on"]).dt.strftime("%Y-%m"),
+        bucket=cells["state"].where(cells["state"] != "missing",
+                                    cells["disposition"].map(lambda d: "irrecoverable" if d == "administered"
+                                                             else "recoverable")))
+    counts = frame.pivot_table(index="month", columns="bucket", values="attribute", aggfunc="count", fill_value=0)
+    return [{"month": month, **{b: int(counts.loc[month].get(b, 0)) for b in MONTH_BUCKETS}}
+            for month in counts.index]
+
+
+# Each required result falls in one bucket: recorded; missing but testable from retained sample;
+# missing on an administered batch; or not yet due.
+MONTH_BUCKETS = ("present", "recoverable", "irrecoverable", "pending")
 
 
 def findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:

@@ -15,6 +15,7 @@ SHARED_KEYS = ("program", "as_of")
 _STORE = "_shared_view"
 _PROGRAM_WIDGET = "program_picker"
 _AS_OF_WIDGET = "as_of_picker"
+_ALL_PROGRAMS = ""  # the picker's "All programs" entry (a None option would show as an empty picker)
 EARLIEST = date(1990, 1, 1)
 
 
@@ -79,12 +80,12 @@ def resolve(programs: dict[str, str], today: date) -> View:
 def sidebar(programs: dict[str, str], today: date) -> View:
     """Program picker and as-of date, both mirrored into the URL."""
     view = resolve(programs, today)
-    st.session_state[_PROGRAM_WIDGET] = view.program
+    st.session_state[_PROGRAM_WIDGET] = view.program or _ALL_PROGRAMS
     st.session_state[_AS_OF_WIDGET] = view.as_of
     st.sidebar.selectbox(
-        "Program", [None, *programs], key=_PROGRAM_WIDGET,
-        format_func=lambda pid: "All programs" if pid is None else f"{pid} · {programs[pid]}",
-        on_change=lambda: _set("program", st.session_state[_PROGRAM_WIDGET]),
+        "Program", [_ALL_PROGRAMS, *programs], key=_PROGRAM_WIDGET,
+        format_func=lambda pid: "All programs" if pid == _ALL_PROGRAMS else f"{pid} · {programs[pid]}",
+        on_change=lambda: _set("program", st.session_state[_PROGRAM_WIDGET] or None),
     )
     st.sidebar.date_input(
         "As of", key=_AS_OF_WIDGET, min_value=EARLIEST, max_value=today, format="YYYY-MM-DD",
