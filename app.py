@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/process_control.py", title="Process control", icon="📈", url_path="process-control"),
     st.Page("app_pages/materials.py", title="Materials & suppliers", icon="🧪", url_path="materials"),
     st.Page("app_pages/weekly_brief.py", title="Weekly brief", icon="🗓️", url_path="weekly-brief"),
+    st.Page("app_pages/expectations.py", title="What we expect", icon="📏", url_path="expectations"),
     st.Page("app_pages/data_health.py", title="Data health", icon="🩺", url_path="data-health"),
 ]
 

@@ -22,6 +22,10 @@ st.subheader("Tables")
 st.dataframe(tables.table_states(ds), hide_index=True, width="stretch")
 
 st.subheader("Problems")
+yardstick = data.expectations()
+for problem in yardstick.problems:
+    st.error(f"**Error** · expectations · {problem.column or 'file'} · file {problem.file}  \n{problem.message}",
+             icon="⛔")
 if not ds.problems:
     st.success("Every table matches the data contract; no row was excluded.", icon="✅")
 for p in ds.problems:

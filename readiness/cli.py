@@ -10,8 +10,10 @@ from datetime import date
 
 from . import __version__
 from .dataset import load_dataset
-from .findings import RULES
-from .report import STATUS_WORDS, UnknownProgram, build_report
+from .expectations import load_expectations
+from .findings import LENSES, RULES
+from .report import UnknownProgram, build_report
+from .scoring import STATUS_WORDS
 from . import docs
 from .source import DataSource, default_location
 
@@ -43,12 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--data", default=None, help=data_help)
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--strict", action="store_true", help="exit 1 on warnings (excluded rows) too")
+    validate.add_argument("--expectations", default=None, help="also check this expectations TOML file")
 
     report = sub.add_parser("report", help="findings and figures per program, as of a date")
     report.add_argument("--data", default=None, help=data_help)
     report.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
     report.add_argument("--program", default=None, help="one program_id (default: all)")
     report.add_argument("--format", choices=("json", "text"), default="json")
+    report.add_argument("--expectations", default=None,
+                        help="TOML file whose keys replace the built-in phase expectations "
+                             "(default: $READINESS_EXPECTATIONS, else readiness/expectations.toml)")
+    report.add_argument("--no-trend", action="store_true", help="skip the 12 month-end scores (faster)")
 
     catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -81,22 +88,26 @@ def _dataset(args):
 
 def cmd_validate(args) -> int:
     ds = _dataset(args)
+    yardstick = load_expectations(args.expectations)
+    problems = yardstick.problems + ds.problems
     if args.format == "json":
         print(json.dumps({
             "data": ds.location,
+            "expectations": yardstick.source,
             "tables": {name: {"status": t.status, "files": list(t.files), "rows_read": t.rows_read,
                               "rows_excluded": t.rows_excluded} for name, t in ds.tables.items()},
-            "problems": [p.to_dict() for p in ds.problems],
+            "problems": [p.to_dict() for p in problems],
         }, indent=2))
     else:
         print(f"Data: {ds.location}")
         for t in ds.tables.values():
             print(f"  {t.name:14} {t.status:8} {t.rows_read:>9,} rows read, {t.rows_excluded:,} excluded")
-        for p in ds.problems:
+        for p in problems:
             print(p.describe())
-        print(f"{plural(len(ds.errors), 'error')}, {plural(len(ds.problems) - len(ds.errors), 'warning')}; "
+        errors = len(ds.errors) + len(yardstick.problems)
+        print(f"{plural(errors, 'error')}, {plural(len(ds.problems) - len(ds.errors), 'warning')}; "
               f"{ds.excluded_summary()}.")
-    if ds.errors or (args.strict and ds.problems):
+    if ds.errors or yardstick.problems or (args.strict and ds.problems):
         return EXIT_DATA_ERRORS
     return EXIT_OK
 
@@ -105,7 +116,8 @@ def cmd_report(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else date.today()
     ds = _dataset(args)
     try:
-        report = build_report(ds, as_of, args.program)
+        report = build_report(ds, as_of, args.program, load_expectations(args.expectations),
+                              trend=not args.no_trend)
     except UnknownProgram:
         raise UsageError(f"no program {args.program!r} in {ds.location}") from None
     if args.format == "json":
@@ -116,10 +128,22 @@ def cmd_report(args) -> int:
 
 
 def render_text(report: dict, excluded: str) -> str:
-    lines = [f"CMC readiness as of {report['as_of']} - data: {report['data']['location']} ({excluded})"]
+    summary = report["summary"]
+    counts = ", ".join(f"{n} {STATUS_WORDS[s].lower()}" for s, n in summary["programs_by_status"].items() if n)
+    lines = [f"CMC readiness as of {report['as_of']} - data: {report['data']['location']} ({excluded})",
+             f"Programs: {counts}; {plural(summary['open_high_findings'], 'open high finding')}; "
+             f"{plural(summary['irrecoverable_gaps_this_quarter'], 'irrecoverable gap')} in {summary['quarter']}",
+             f"Expectations: {report['expectations']['source']}"]
+    lines += [f"  {p['message']}" for p in report["expectations"]["problems"]]
     for p in report["programs"]:
-        lines.append("")
-        lines.append(f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[p['status']].upper()}")
+        score = "" if p["score"] is None else f" {p['score']}/100"
+        lines += ["", f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[p['status']].upper()}{score}"]
+        lines.append("  lenses: " + "; ".join(
+            f"{LENSES[lens]} {STATUS_WORDS[v['status']].lower()}" + ("" if v["score"] is None else f" {v['score']}")
+            for lens, v in p["lens_status"].items()))
+        if p.get("trend"):
+            lines.append("  score at month ends: " + " ".join(
+                "-" if t["score"] is None else str(t["score"]) for t in p["trend"]))
         base = p["lenses"]["baseline"]
         if base["baseline_completeness"] is None:
             lines.append("  baseline: no required results expected yet")

@@ -69,9 +69,11 @@ def rule(code, lens, title, severity, expectation, reference, detail) -> Rule:
     return RULES[code]
 
 
-def make(rule_: Rule, program_id: str, subject: str, message: str, evidence: list[dict]) -> Finding:
-    return Finding(rule_.code, rule_.severity, program_id, subject, message, evidence,
-                   rule_.expectation, rule_.reference)
+def make(rule_: Rule, program_id: str, subject: str, message: str, evidence: list[dict],
+         severity: str | None = None, expectation: str | None = None, reference: str | None = None) -> Finding:
+    """A finding of `rule_`; a threshold check passes the severity and wording of the expectation row in force."""
+    return Finding(rule_.code, severity or rule_.severity, program_id, subject, message, evidence,
+                   expectation or rule_.expectation, reference or rule_.reference)
 
 
 def sort_key(finding: Finding) -> tuple:

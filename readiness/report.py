@@ -1,53 +1,54 @@
-"""The report: per program its phase, per-lens figures and findings, as of one date. Pages and CLI both read it."""
+"""The report: per program its phase, per-lens figures, findings and roll-up, as of one date.
+
+Pages, exports and the CLI all read it. The 12-month trend is this same report computed at earlier
+month ends, so a past point always equals `report --as-of` of that day.
+"""
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
 from datetime import date
+
+import pandas as pd
 
 from . import __version__
 from .checks import LENS_MODULES
 from .checks.lens import records
+from .expectations import Expectations, load_expectations
 from .findings import sort_key
+from .scoring import STATUSES, program_rollup
 
-STATUS_WORDS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track", "unknown": "Unknown"}
+TREND_MONTHS = 12
 
 
 class UnknownProgram(LookupError):
     """A program id that is not in the data (or not valid); the message never echoes more than the id."""
 
 
-def program_status(findings: list[dict], data_blocked: bool = False) -> str:
-    """Interim roll-up: the worst open finding decides (high: off track, medium: at risk).
+@dataclass(frozen=True)
+class Context:
+    """What a lens needs to judge programs on one day."""
 
-    With a required table unusable nothing can be called on track, so the status is unknown.
-    """
-    severities = {f["severity"] for f in findings}
-    if "high" in severities:
-        return "off_track"
-    if "medium" in severities:
-        return "at_risk"
-    return "unknown" if data_blocked else "on_track"
+    ds: object
+    as_of: date
+    program_id: str | None
+    programs: pd.DataFrame  # program_id, modality, phase (in force on as_of), ...
+    expectations: Expectations
 
 
-def build_report(ds, as_of: date, program_id: str | None = None) -> dict:
-    programs = ds.query("program_phases", as_of=as_of, program_id=program_id)
-    if program_id is not None and programs.empty:
-        raise UnknownProgram(program_id)
-    ids = list(programs["program_id"])
-    blocked = any(t.status == "blocked" for t in ds.tables.values())
-    lens_results = {m.LENS: m.evaluate(ds, as_of, ids, program_id) for m in LENS_MODULES}
-    out = []
-    for program in records(programs):
-        pid = program["program_id"]
-        found = sorted((f for lens in lens_results.values() for f in lens[pid].findings), key=sort_key)
-        finding_dicts = [f.to_dict() for f in found]
-        out.append({
-            **program,
-            "status": program_status(finding_dicts, blocked),
-            "score": None,
-            "lenses": {name: result[pid].figures for name, result in lens_results.items()},
-            "findings": finding_dicts,
-        })
+def build_report(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None,
+                 trend: bool = True) -> dict:
+    expectations = expectations or load_expectations()
+    programs = _snapshot(ds, as_of, program_id, expectations)
+    if trend:
+        history = {day: {p["program_id"]: p for p in _snapshot(ds, day, program_id, expectations)}
+                   for day in trend_dates(as_of)[:-1]}
+        history[as_of] = {p["program_id"]: p for p in programs}
+        for p in programs:
+            p["trend"] = [{"as_of": day.isoformat(), "status": then[p["program_id"]]["status"],
+                           "score": then[p["program_id"]]["score"]}
+                          for day, then in history.items() if p["program_id"] in then]
     return {
         "as_of": as_of.isoformat(),
         "product_version": __version__,
@@ -58,5 +59,67 @@ def build_report(ds, as_of: date, program_id: str | None = None) -> dict:
             "errors": len(ds.errors),
             "warnings": len(ds.problems) - len(ds.errors),
         },
-        "programs": out,
+        "expectations": {"source": expectations.source,
+                         "problems": [p.to_dict() for p in expectations.problems]},
+        "summary": summary(programs, as_of),
+        "programs": sorted(programs, key=worst_first),
     }
+
+
+def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectations) -> list[dict]:
+    frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
+    if program_id is not None and frame.empty:
+        raise UnknownProgram(program_id)
+    ctx = Context(ds, as_of, program_id, frame, expectations)
+    ids = list(frame["program_id"])
+    results = {m.LENS: m.evaluate(ctx) for m in LENS_MODULES}
+    blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
+    blocked = {m.LENS for m in LENS_MODULES if blocked_tables & set(m.TABLES)}
+    out = []
+    for program in records(frame):
+        pid = program["program_id"]
+        found = [f.to_dict() for f in sorted((f for r in results.values() for f in r[pid].findings), key=sort_key)]
+        rollup = program_rollup(found, set(results), blocked, data_blocked=bool(blocked_tables))
+        milestone = program["next_milestone_on"]
+        out.append({
+            **program,
+            "days_to_milestone": (date.fromisoformat(milestone) - as_of).days if milestone else None,
+            "status": rollup["status"],
+            "score": rollup["score"],
+            "lens_status": rollup["lenses"],
+            "lenses": {name: r[pid].figures for name, r in results.items()},
+            "findings": found,
+        })
+    return out
+
+
+def worst_first(program: dict) -> tuple:
+    score = program["score"] if program["score"] is not None else -1
+    return STATUSES.index(program["status"]), score, program["program_id"]
+
+
+def trend_dates(as_of: date, months: int = TREND_MONTHS) -> list[date]:
+    """The last `months` month ends before `as_of`, oldest first, then `as_of` itself."""
+    ends = []
+    year, month = as_of.year, as_of.month
+    for _ in range(months):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
+    return sorted(ends) + [as_of]
+
+
+def summary(programs: list[dict], as_of: date) -> dict:
+    """The Portfolio's headline figures."""
+    quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    lost = [row for p in programs for f in p["findings"] if f["code"] == "BL002" for row in f["evidence"]
+            if row.get("disposition_on") and quarter_start <= date.fromisoformat(row["disposition_on"]) <= as_of]
+    return {
+        "programs_by_status": {s: sum(p["status"] == s for p in programs) for s in STATUSES},
+        "open_high_findings": sum(f["severity"] == "high" for p in programs for f in p["findings"]),
+        "irrecoverable_gaps_this_quarter": len(lost),
+        "quarter": f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}",
+        "quarter_start": quarter_start.isoformat(),
+    }
+

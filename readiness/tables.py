@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .findings import LENSES
+from .contract import PHASES
+from .findings import LENSES, RULES
+from .scoring import STATUS_WORDS, STATUSES
 
-STATUS_LABELS = {"off_track": "⛔ Off track", "at_risk": "⚠️ At risk", "on_track": "✅ On track",
-                 "unknown": "❔ Unknown (data not usable)"}
+STATUS_ICONS = {"off_track": "⛔", "unknown": "❔", "at_risk": "⚠️", "on_track": "✅", "not_assessed": "➖"}
+STATUS_LABELS = {s: f"{STATUS_ICONS[s]} {STATUS_WORDS[s]}" for s in STATUSES}
 SEVERITY_LABELS = {"high": "⛔ High", "medium": "⚠️ Medium", "low": "ℹ️ Low"}
-STATUS_ORDER = ("off_track", "unknown", "at_risk", "on_track")
+STATUS_ORDER = STATUSES
 
 
 def portfolio(report: dict) -> pd.DataFrame:
-    """One row per program, worst status first."""
+    """One row per program, worst first (the report's order): overall and per-lens status, score and trend."""
     rows = []
     for p in report["programs"]:
         base = p["lenses"]["baseline"]
@@ -23,28 +25,78 @@ def portfolio(report: dict) -> pd.DataFrame:
             "modality": p["modality"],
             "phase": p["phase"],
             "status": STATUS_LABELS[p["status"]],
+            "score": p["score"],
+            "score_trend": [t["score"] for t in p.get("trend", []) if t["score"] is not None],
+            **{f"lens_{lens}": STATUS_LABELS[v["status"]] for lens, v in p["lens_status"].items()},
             "baseline_completeness_pct": None if base["baseline_completeness"] is None
             else round(100 * base["baseline_completeness"], 1),
             "irrecoverable_gaps": base["irrecoverable_gaps"],
             "high_findings": sum(f["severity"] == "high" for f in p["findings"]),
-            "all_findings": len(p["findings"]),
             "top_finding": p["findings"][0]["message"] if p["findings"] else "",
             "next_milestone": p["next_milestone"],
             "next_milestone_on": p["next_milestone_on"],
-            "_order": STATUS_ORDER.index(p["status"]),
+            "days_to_milestone": p["days_to_milestone"],
         })
-    frame = pd.DataFrame(rows, columns=[
-        "program_id", "program", "modality", "phase", "status", "baseline_completeness_pct", "irrecoverable_gaps",
-        "high_findings", "all_findings", "top_finding", "next_milestone", "next_milestone_on", "_order"])
-    return frame.sort_values(["_order", "high_findings", "program_id"], ascending=[True, False, True]) \
-        .drop(columns="_order").reset_index(drop=True)
+    columns = ["program_id", "program", "modality", "phase", "status", "score", "score_trend",
+               *(f"lens_{lens}" for lens in LENSES), "baseline_completeness_pct", "irrecoverable_gaps",
+               "high_findings", "top_finding", "next_milestone", "next_milestone_on", "days_to_milestone"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def status_grid(report: dict) -> pd.DataFrame:
+    """Programs x lenses, one labelled cell each, in the report's order (worst program first)."""
+    return pd.DataFrame([{
+        "program": p["program_id"], "lens": LENSES[lens], "status": STATUS_WORDS[v["status"]],
+        "label": STATUS_LABELS[v["status"]] + ("" if v["score"] is None else f" · {v['score']}"),
+        "score": v["score"], "program_order": i, "lens_order": j,
+    } for i, p in enumerate(report["programs"]) for j, (lens, v) in enumerate(p["lens_status"].items())],
+        columns=["program", "lens", "status", "label", "score", "program_order", "lens_order"])
+
+
+def lens_breakdown(program: dict) -> pd.DataFrame:
+    """Why a program has its status: each lens's status, score and open findings by severity."""
+    return pd.DataFrame([{
+        "lens": LENSES[lens], "status": STATUS_LABELS[v["status"]], "score": v["score"],
+        "high": v["findings"]["high"], "medium": v["findings"]["medium"], "low": v["findings"]["low"],
+    } for lens, v in program["lens_status"].items()],
+        columns=["lens", "status", "score", "high", "medium", "low"])
+
+
+def expectation_matrix(expectations) -> pd.DataFrame:
+    """The yardstick as a reviewer reads it: one row per expectation and modality, one column per phase."""
+    rows = []
+    for item in expectations.items.values():
+        for modality in item.rows:
+            row = {"expectation": item.title, "modality": modality, "finding": item.code,
+                   "checked": "✅ yes" if item.code in RULES else "➖ not yet"}
+            for phase in PHASES:
+                found = item.at(phase, modality)
+                row[phase] = "—" if found is None else f"{_threshold_text(found.threshold)} ({found.severity})"
+            row.update({"unit": item.unit, "rationale": item.rationale, "reference": item.reference})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["expectation", "modality", "finding", "checked", *PHASES, "unit",
+                                       "rationale", "reference"])
+
+
+def settings_table(expectations) -> pd.DataFrame:
+    return pd.DataFrame([{"setting": k, "value": str(v)} for k, v in expectations.settings.items()],
+                        columns=["setting", "value"])
+
+
+def _threshold_text(value) -> str:
+    if isinstance(value, bool):
+        return "required" if value else "not required"
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v} d" for k, v in value.items())
+    if isinstance(value, float) and value <= 1:
+        return f"{value:.0%}"
+    return str(value)
 
 
 def status_counts(report: dict) -> dict[str, int]:
-    counts = {status: 0 for status in STATUS_ORDER}
-    for p in report["programs"]:
-        counts[p["status"]] += 1
-    return counts
+    return dict(report["summary"]["programs_by_status"])
 
 
 def findings(report: dict, lens: str | None = None) -> list[dict]:

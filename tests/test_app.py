@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, minimal_tables, write_tables
+from test_cli import run_cli
 from readiness import tables
 from readiness.dataset import load_dataset
 from readiness.report import build_report
@@ -23,6 +24,7 @@ PAGES = {
     "app_pages/process_control.py": "Process control",
     "app_pages/materials.py": "Materials & suppliers",
     "app_pages/weekly_brief.py": "Weekly brief",
+    "app_pages/expectations.py": "What we expect at each phase",
     "app_pages/data_health.py": "Data health",
 }
 PLANNED = ["app_pages/potency.py", "app_pages/changes.py", "app_pages/process_control.py", "app_pages/materials.py",
@@ -68,16 +70,79 @@ def test_pages_not_built_yet_say_so_and_show_no_numbers(monkeypatch, page):
     assert not at.metric and not at.dataframe
 
 
-def test_portfolio_shows_every_program_worst_first(monkeypatch, sample_report):
+def test_portfolio_tells_the_sample_story_with_the_cli_numbers(monkeypatch):
+    """The page and `python -m readiness report` must show identical statuses and scores."""
+    code, out, _ = run_cli("report", "--data", str(SAMPLE), "--as-of", AS_OF)
+    assert code == 0
+    cli = json.loads(out)
     at = open_app(monkeypatch, as_of=AS_OF)
-    counts = tables.status_counts(sample_report)
-    assert {m.label: m.value for m in at.metric} == {tables.STATUS_LABELS[s]: str(n) for s, n in counts.items()}
+    tiles = {m.label: m.value for m in at.metric}
+    summary = cli["summary"]
+    assert tiles == {
+        "⛔ Off track": str(summary["programs_by_status"]["off_track"]),
+        "⚠️ At risk": str(summary["programs_by_status"]["at_risk"]),
+        "✅ On track": str(summary["programs_by_status"]["on_track"]),
+        "Open high findings": str(summary["open_high_findings"]),
+        f"Lost results, {summary['quarter']}": str(summary["irrecoverable_gaps_this_quarter"]),
+    }
+    assert tiles["⛔ Off track"] == "1" and tiles["Open high findings"] == "7"
     shown = at.dataframe[0].value
-    expected = tables.portfolio(sample_report)
-    assert list(shown["program_id"]) == list(expected["program_id"])
-    assert list(shown["status"]) == list(expected["status"])
-    assert shown["status"].iloc[0] == "⛔ Off track"
-    assert len(shown) == 5
+    assert list(shown["program_id"]) == [p["program_id"] for p in cli["programs"]]
+    assert list(shown["status"]) == [tables.STATUS_LABELS[p["status"]] for p in cli["programs"]]
+    assert list(shown["score"]) == [p["score"] for p in cli["programs"]]
+    assert list(shown["lens_baseline"]) == [tables.STATUS_LABELS[p["lens_status"]["baseline"]["status"]]
+                                            for p in cli["programs"]]
+    assert [list(t) for t in shown["score_trend"]] == [[t["score"] for t in p["trend"]] for p in cli["programs"]]
+    first = shown.iloc[0]
+    assert (first["program_id"], first["status"]) == ("BCMA-101", "⛔ Off track")
+    assert first["top_finding"].startswith("Batch BC-011 was administered on 2026-02-14 without a valid result")
+    assert shown["program_id"].iloc[-1] == "AAV9-SMN-301" and shown["status"].iloc[-1] == "✅ On track"
+
+
+def test_portfolio_status_grid_names_every_cell(monkeypatch, sample_report):
+    at = open_app(monkeypatch, as_of=AS_OF)
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert chart["title"]["text"] == "CMC readiness by program and lens"
+    cells = pa.ipc.open_stream(at.get("vega_lite_chart")[0].proto.datasets[0].data.data).read_all().to_pandas()
+    assert len(cells) == 5 * 5
+    bcma = cells[(cells["program"] == "BCMA-101") & (cells["lens"] == "Batch records & baseline")].iloc[0]
+    assert bcma["label"] == "⛔ Off track · 1"
+    assert set(cells[cells["lens"] == "Process control"]["label"]) == {"➖ Not assessed yet"}
+
+
+def test_a_program_link_opens_its_breakdown_on_the_portfolio(monkeypatch, sample_report):
+    at = open_app(monkeypatch, program="CAR19-201", as_of=AS_OF)
+    assert at.subheader[1].value == "CAR19-201 · Autologous anti-CD19 CAR-T: why ⚠️ At risk"
+    breakdown = at.dataframe[1].value
+    baseline = breakdown[breakdown["lens"] == "Batch records & baseline"].iloc[0]
+    assert (baseline["status"], baseline["score"], baseline["medium"]) == ("⚠️ At risk", 69, 3)
+    labels = [e.label for e in at.expander]
+    assert "⚠️ At risk · Batch records & baseline · 3 finding(s)" in labels
+    assert "➖ Not assessed yet · Process control · 0 finding(s)" in labels
+
+
+def test_what_we_expect_page_renders_the_matrix(monkeypatch):
+    at = open_app(monkeypatch, page="app_pages/expectations.py", as_of=AS_OF)
+    matrix = at.dataframe[0].value
+    assert list(matrix.columns[:9]) == ["expectation", "modality", "finding", "checked", "preclinical", "phase_1",
+                                        "phase_2", "phase_3", "bla"]
+    row = matrix[matrix["finding"] == "PT003"].iloc[0]
+    assert (row["phase_1"], row["phase_3"], row["bla"]) == ("developing (medium)", "qualified (high)",
+                                                            "validated (high)")
+
+
+def test_a_broken_expectations_file_is_said_and_defaults_stay(monkeypatch, tmp_path):
+    bad = tmp_path / "mine.toml"
+    bad.write_text('[expectations.potency_stage_min]\ncode = "PT003"\ntitle = "t"\nunit = "u"\n'
+                   'rationale = "r"\nreference = "x"\nall.phase_1 = { threshold = "excellent", severity = "medium" }\n')
+    monkeypatch.setenv("READINESS_EXPECTATIONS", str(bad))
+    at = open_app(monkeypatch, page="app_pages/expectations.py", as_of=AS_OF)
+    assert at.error[0].value.startswith(f"{bad} · potency_stage_min.all.phase_1: threshold must be one of "
+                                        "exploratory, developing, qualified, validated (found 'excellent')")
+    row = at.dataframe[0].value.query("finding == 'PT003'").iloc[0]
+    assert row["phase_1"] == "developing (medium)"
+    at.switch_page("app_pages/portfolio.py").run()
+    assert "the built-in expectations stay in force" in at.error[0].value
 
 
 def test_baseline_page_shows_the_cli_figures_for_the_linked_program(monkeypatch, sample_report):

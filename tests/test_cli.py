@@ -99,7 +99,7 @@ def test_report_as_of_reproduces_a_past_day(make_data, capsys):
 
 
 def test_an_internal_failure_is_one_line_not_a_trace(make_data, monkeypatch, capsys):
-    def boom(*_):
+    def boom(*_, **__):
         raise RuntimeError("disk on fire")
     monkeypatch.setattr("readiness.cli.build_report", boom)
     assert main(["report", "--data", str(make_data())]) == 3

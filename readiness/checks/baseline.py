@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
 from ..contract import PHASES
@@ -11,6 +9,7 @@ from ..findings import Finding, make, rule
 from .lens import LensResult, records
 
 LENS = "baseline"
+TABLES = ("programs", "phase_history", "batches", "attributes", "results")  # unusable: the lens is unknown
 RESULTS_DUE_DAYS = 21  # release testing (sterility takes 14 days) has this long before a gap counts
 
 _COMPLETE_RECORDS = ("Every result the data plan requires at the batch's phase is recorded on every clinical batch "
@@ -30,11 +29,11 @@ BL002 = rule(
     "made in. In autologous therapy the lot is one patient's cells: the result can never be captured now.")
 
 
-def evaluate(ds, as_of: date, program_ids: list[str], program_id: str | None = None) -> dict[str, LensResult]:
-    cells = ds.query("required_results", as_of=as_of, program_id=program_id, phases=list(PHASES),
-                     due_days=RESULTS_DUE_DAYS)
+def evaluate(ctx) -> dict[str, LensResult]:
+    cells = ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id, phases=list(PHASES),
+                         due_days=RESULTS_DUE_DAYS)
     out = {}
-    for pid in program_ids:
+    for pid in ctx.programs["program_id"]:
         mine = cells[cells["program_id"] == pid]
         out[pid] = LensResult(figures(mine), findings(pid, mine))
     return out

@@ -25,3 +25,31 @@ def baseline_gaps_by_month(frame: pd.DataFrame, scope: str) -> alt.Chart:
                  alt.Tooltip("results:Q", title="Missing"),
                  alt.Tooltip("required:Q", title="Required that month")],
     ).properties(padding={"top": 24, "left": 5, "right": 5, "bottom": 5})
+
+
+# Status colours (Okabe-Ito based) always drawn with the status word in the cell.
+_STATUS_COLOURS = {"Off track": "#D55E00", "Unknown (data not usable)": "#999999", "At risk": "#E69F00",
+                   "On track": "#009E73", "Not assessed yet": "#EEEEEE"}
+
+
+def status_grid(frame: pd.DataFrame, as_of: str) -> alt.LayerChart:
+    """Programs x lenses: a board member reads each cell's word; the colour only repeats it."""
+    programs = list(dict.fromkeys(frame.sort_values("program_order")["program"]))
+    lenses = list(dict.fromkeys(frame.sort_values("lens_order")["lens"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X("lens:N", sort=lenses, title="Lens (CMC failure pattern)",
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=170, labelOverlap=False, labelFontSize=11)),
+        y=alt.Y("program:N", sort=programs, title="Program"),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("status:N", title="Status", scale=alt.Scale(domain=list(_STATUS_COLOURS),
+                                                                    range=list(_STATUS_COLOURS.values())),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("program:N", title="Program"), alt.Tooltip("lens:N", title="Lens"),
+                 alt.Tooltip("status:N", title="Status"), alt.Tooltip("score:Q", title="Score (0-100)")],
+    )
+    labels = base.mark_text(fontSize=12).encode(text="label:N")
+    return (cells + labels).properties(
+        title=alt.Title("CMC readiness by program and lens",
+                        subtitle=f"As of {as_of}. Each cell: status and score (0-100); worst program at the top."),
+        height=alt.Step(36), padding={"top": 24, "left": 5, "right": 5, "bottom": 5})

@@ -11,19 +11,41 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from .. import queries
 from ..dataset import Dataset, load_dataset
+from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..report import build_report
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
 
 
+def _secret(name: str) -> str | None:
+    try:
+        value = st.secrets.get(name)
+    except StreamlitSecretNotFoundError:
+        return None
+    return str(value) if value else None
+
+
 def data_location() -> str:
     """`READINESS_DATA`, else `data_dir` in .streamlit/secrets.toml, else the bundled sample."""
-    if os.environ.get(DATA_ENV):
-        return os.environ[DATA_ENV]
+    return os.environ.get(DATA_ENV) or _secret("data_dir") or str(SAMPLE_DATA)
+
+
+def _yardstick_key() -> tuple[str | None, int]:
+    """`READINESS_EXPECTATIONS`, else `expectations_file` in secrets, else the built-in matrix; and its mtime."""
+    path = os.environ.get(EXPECTATIONS_ENV) or _secret("expectations_file")
     try:
-        configured = st.secrets.get("data_dir")
-    except StreamlitSecretNotFoundError:
-        configured = None
-    return str(configured) if configured else str(SAMPLE_DATA)
+        return path, os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return path, -1
+
+
+def expectations() -> Expectations:
+    """Re-read when the file is edited, without a restart."""
+    return _expectations(*_yardstick_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _expectations(path: str | None, stamp: int) -> Expectations:
+    return load_expectations(path)
 
 
 @st.cache_resource(show_spinner="Reading and validating the data…", max_entries=2)
@@ -50,12 +72,13 @@ def _cached_query(ds: Dataset, name: str, params: dict) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Computing the report…", max_entries=256)
-def _report(_ds: Dataset, fingerprint: str, as_of: date, program_id: str | None) -> dict:
-    return build_report(_ds, as_of, program_id)
+def _report(_ds: Dataset, fingerprint: str, as_of: date, program_id: str | None, _yardstick: Expectations,
+            yardstick_key: tuple) -> dict:
+    return build_report(_ds, as_of, program_id, _yardstick)
 
 
 def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
-    return _report(ds, ds.fingerprint, as_of, program_id)
+    return _report(ds, ds.fingerprint, as_of, program_id, expectations(), _yardstick_key())
 
 
 def program_names(ds: Dataset) -> dict[str, str]:

@@ -96,6 +96,14 @@ def sidebar(programs: dict[str, str], today: date) -> View:
     return view
 
 
+def pick_program_from_table() -> None:
+    """Selecting a row of the Portfolio table opens that program, as the sidebar picker would."""
+    rows = st.session_state["portfolio_table"].selection.rows
+    table = st.session_state.get("_portfolio_ids", [])
+    if rows and rows[0] < len(table):
+        _set("program", table[rows[0]])
+
+
 def current() -> View:
     """The view the app shell resolved for this run."""
     return st.session_state["_view"]

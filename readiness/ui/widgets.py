@@ -36,6 +36,17 @@ def findings(found: list[dict], empty: str) -> None:
             st.dataframe(pd.DataFrame(f["evidence"]), hide_index=True, width="stretch")
 
 
+def expectation_problems(report: dict) -> None:
+    """A broken expectations file is said on every page that scores, not only on Data health."""
+    for problem in report["expectations"]["problems"]:
+        st.error(f"Expectations file {problem['file']} · {problem['column'] or 'file'}: {problem['message']}",
+                 icon="⛔")
+
+
+def download(frame: pd.DataFrame, filename: str, label: str = "Download this table (CSV)") -> None:
+    st.download_button(label, frame.to_csv(index=False), filename, "text/csv", key=f"download_{filename}")
+
+
 def planned(what: str) -> None:
     """A page whose lens is not built yet says what it will show, and shows no numbers."""
     st.info(f"Not available yet. This page will show: {what}", icon="🛠️")

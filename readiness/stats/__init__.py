@@ -1,0 +1,1 @@
+"""Statistics as pure functions: no Streamlit, no DuckDB; checked against independent references in tests."""
