@@ -6,9 +6,12 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from . import __version__
+from .brief import BadPeriod, build_brief
+from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
 from .findings import LENSES, RULES
@@ -56,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="TOML file whose keys replace the built-in phase expectations "
                              "(default: $READINESS_EXPECTATIONS, else readiness/expectations.toml)")
     report.add_argument("--no-trend", action="store_true", help="skip the 12 month-end scores (faster)")
+
+    brief = sub.add_parser("brief", help="the weekly brief: what changed between two days (HTML or JSON)")
+    brief.add_argument("--data", default=None, help=data_help)
+    brief.add_argument("--as-of", default=None, help="YYYY-MM-DD, the later day (default: today)")
+    brief.add_argument("--since", default=None, help="YYYY-MM-DD, the earlier day (default: 7 days before --as-of)")
+    brief.add_argument("--program", default=None, help="one program_id (default: all)")
+    brief.add_argument("--expectations", default=None, help="TOML file whose keys replace the built-in ones")
+    brief.add_argument("--out", default=None, help="write a self-contained HTML file here (default: JSON to stdout)")
 
     catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -156,6 +167,27 @@ def render_text(report: dict, excluded: str) -> str:
     return "\n".join(lines)
 
 
+def cmd_brief(args) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    since = parse_date(args.since) if args.since else as_of - timedelta(days=7)
+    ds = _dataset(args)
+    try:
+        result = build_brief(ds, since, as_of, args.program, load_expectations(args.expectations))
+    except BadPeriod as exc:
+        raise UsageError(str(exc)) from None
+    except UnknownProgram:
+        raise UsageError(f"no program {args.program!r} in {ds.location}") from None
+    if args.out:
+        Path(args.out).write_text(render_html(result), encoding="utf-8")
+        totals = result["totals"]
+        print(f"Wrote {args.out}: {plural(totals['new_findings'], 'new finding')}, "
+              f"{plural(totals['resolved_findings'], 'resolved finding')}, "
+              f"{totals['needs_decision']} needing a decision, {since} → {as_of}.")
+    else:
+        print(json.dumps(result, indent=2))
+    return EXIT_OK
+
+
 def cmd_findings(args) -> int:
     if args.format == "json":
         print(json.dumps([vars(r) for r in RULES.values()], indent=2))
@@ -171,4 +203,4 @@ def cmd_docs(args) -> int:
     return EXIT_DATA_ERRORS if args.check and changed else EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "report": cmd_report, "findings": cmd_findings, "docs": cmd_docs}
+COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "findings": cmd_findings, "docs": cmd_docs}

@@ -84,7 +84,7 @@ class Expectation:
 
     def at(self, phase: str, modality: str) -> Row | None:
         """The row in force at `phase`: the latest row at or before it, from the modality's rows if any."""
-        rows = self.rows.get(modality) or self.rows.get("all", ())
+        rows = self.rows[modality] if modality in self.rows else self.rows.get("all", ())
         in_force = [r for r in rows if phase_rank(r.phase) <= phase_rank(phase)]
         return max(in_force, key=lambda r: phase_rank(r.phase)) if in_force else None
 
@@ -145,19 +145,26 @@ def _parse(raw: dict, file: str) -> Expectations:
     for name in sorted(unknown_sections):
         problems.append(_problem(file, name, f"[{name}] is not a section of an expectations file "
                                              "(only [expectations.<key>] and [settings])"))
+    sections = {}
+    for name in ("expectations", "settings"):
+        sections[name] = raw.get(name, {})
+        if not isinstance(sections[name], dict):
+            problems.append(_problem(file, name, f"`{name}` must be a table ([{name}...])"))
+            sections[name] = {}
     items = {}
-    for key, body in (raw.get("expectations") or {}).items():
+    for key, body in sections["expectations"].items():
         parsed = _parse_key(key, body, file, problems)
         if parsed:
             items[key] = parsed
     settings = {}
-    for name, value in (raw.get("settings") or {}).items():
+    for name, value in sections["settings"].items():
         kind = SETTINGS.get(name)
         if kind is None:
             problems.append(_problem(file, f"settings.{name}", f"settings.{name} is not a known setting "
                                                                f"(known: {', '.join(SETTINGS)})"))
         elif kind == "rules":
-            if not (isinstance(value, list) and all(isinstance(r, int) and 1 <= r <= 8 for r in value)):
+            if not (isinstance(value, list)
+                    and all(isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 8 for r in value)):
                 problems.append(_problem(file, f"settings.{name}",
                                          f"settings.{name} must be a list of Nelson rule numbers 1 to 8"))
             settings[name] = value
@@ -216,8 +223,12 @@ def _parse_key(key: str, body, file: str, problems: list[Problem]) -> Expectatio
                 problems.append(_problem(file, where, f"threshold must be {words} (found {row['threshold']!r})"))
                 continue
             found.append(Row(phase, row["threshold"], row["severity"]))
-        rows[modality] = tuple(sorted(found, key=lambda r: phase_rank(r.phase)))
-    if not rows:
+        if found or not phases:
+            rows[modality] = tuple(sorted(found, key=lambda r: phase_rank(r.phase)))
+        if not phases:
+            problems.append(_problem(file, f"{key}.{modality}", f"`{key}.{modality}` has no rows"))
+    if not any(rows.values()) and not any(p.code == "invalid_expectations" and p.column and
+                                          p.column.startswith(f"{key}.") for p in problems):
         problems.append(_problem(file, key, f"`{key}` has no rows (e.g. all.phase_1 = {{ threshold = ..., "
                                             "severity = \"medium\" }})"))
     if any(v is None for v in texts.values()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from .contract import PHASES
@@ -117,6 +119,44 @@ def findings_table(found: list[dict]) -> pd.DataFrame:
         "program_id": f["program_id"], "subject": f["subject"], "message": f["message"],
         "evidence_rows": len(f["evidence"]),
     } for f in found], columns=["severity", "code", "lens", "program_id", "subject", "message", "evidence_rows"])
+
+
+def findings_flat(found: list[dict]) -> pd.DataFrame:
+    """One row per evidence row, with its finding's columns, for a CSV a reviewer can filter."""
+    rows = []
+    for f in found:
+        head = {"severity": f["severity"], "code": f["code"], "lens": LENSES[f["lens"]], "program_id": f["program_id"],
+                "subject": f["subject"], "message": f["message"], "expectation": f["expectation"],
+                "reference": f["reference"]}
+        rows += [{**head, **{f"evidence.{k}": v for k, v in e.items()}} for e in f["evidence"]] or [head]
+    return pd.DataFrame(rows)
+
+
+def as_json(payload: dict) -> str:
+    return json.dumps(payload, indent=2)
+
+
+def brief_programs(brief: dict) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "program_id": p["program_id"], "program": p["name"], "phase": p["phase"],
+        "status then": STATUS_LABELS[p["status_then"]] if p["status_then"] else "—",
+        "status now": STATUS_LABELS[p["status_now"]],
+        "score then": p["score_then"], "score now": p["score_now"], "score change": p["score_delta"],
+        "new findings": len(p["new_findings"]), "resolved findings": len(p["resolved_findings"]),
+    } for p in brief["programs"]])
+
+
+def brief_findings(brief: dict, key: str) -> list[dict]:
+    """New or resolved findings of every program, most severe first, in the shape findings lists take."""
+    found = [{**f, "program": p["name"]} for p in brief["programs"] for f in p[key]]
+    order = {"high": 0, "medium": 1, "low": 2}
+    return sorted(found, key=lambda f: (order[f["severity"]], f["program_id"], f["code"], f["subject"]))
+
+
+def brief_decisions(brief: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"program_id": p["program_id"], "needs a decision": line}
+                         for p in brief["programs"] for line in p["needs_decision"]],
+                        columns=["program_id", "needs a decision"])
 
 
 def baseline_figures(report: dict) -> pd.DataFrame:

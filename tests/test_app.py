@@ -27,8 +27,7 @@ PAGES = {
     "app_pages/expectations.py": "What we expect at each phase",
     "app_pages/data_health.py": "Data health",
 }
-PLANNED = ["app_pages/potency.py", "app_pages/changes.py", "app_pages/process_control.py", "app_pages/materials.py",
-           "app_pages/weekly_brief.py"]
+PLANNED = ["app_pages/potency.py", "app_pages/changes.py", "app_pages/process_control.py", "app_pages/materials.py"]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from .. import queries
 from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
+from ..brief import build_brief
+from ..brief_html import render_html
 from ..report import build_report
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
 
@@ -79,6 +81,21 @@ def _report(_ds: Dataset, fingerprint: str, as_of: date, program_id: str | None,
 
 def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
     return _report(ds, ds.fingerprint, as_of, program_id, expectations(), _yardstick_key())
+
+
+@st.cache_data(show_spinner="Comparing the two days…", max_entries=64)
+def _brief(_ds: Dataset, fingerprint: str, since: date, as_of: date, program_id: str | None,
+           _yardstick: Expectations, yardstick_key: tuple) -> dict:
+    return build_brief(_ds, since, as_of, program_id, _yardstick)
+
+
+def brief(ds: Dataset, since: date, as_of: date, program_id: str | None = None) -> dict:
+    return _brief(ds, ds.fingerprint, since, as_of, program_id, expectations(), _yardstick_key())
+
+
+@st.cache_data(show_spinner="Writing the HTML brief…", max_entries=16)
+def brief_html(brief_: dict) -> str:
+    return render_html(brief_)
 
 
 def program_names(ds: Dataset) -> dict[str, str]:

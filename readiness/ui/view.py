@@ -114,6 +114,21 @@ def url_param(key: str, default: str | None = None) -> str | None:
     return st.query_params.get(key, default)
 
 
+def date_param(key: str, default: date, latest: date) -> tuple[date, str | None]:
+    """A page's own date from the URL, checked like the as-of date: a bad one is a notice, never an error."""
+    raw = url_param(key)
+    if raw is None:
+        return default, None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        return default, f"The link's {key} date “{raw}” is not a date (YYYY-MM-DD); showing {default.isoformat()}."
+    if not EARLIEST <= value < latest:
+        return default, (f"The link's {key} date {raw} must be between {EARLIEST.isoformat()} and the day before "
+                         f"{latest.isoformat()}; showing {default.isoformat()}.")
+    return value, None
+
+
 def set_url_param(key: str, value: str | None) -> None:
     if value is None:
         st.query_params.pop(key, None)

@@ -1,0 +1,105 @@
+"""The weekly CMC meeting brief: what changed between two days, and what needs a decision.
+
+New and resolved findings come from comparing two reports built by the same code path
+(`build_report` at `since` and at `as_of`), never from a second implementation of the checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from . import __version__
+from .checks.lens import records
+from .expectations import Expectations, load_expectations
+from .findings import SEVERITIES
+from .report import build_report
+
+ACTIVITY = {  # query name -> what the brief calls it
+    "batches_made_between": "Batches manufactured",
+    "batch_dispositions_between": "Batch dispositions",
+    "out_of_spec_results_between": "Results out of specification",
+    "change_events_between": "Change-control events",
+    "deviation_events_between": "Deviation events",
+    "assay_stage_changes_between": "Analytical methods that moved stage",
+}
+# Findings that ask the meeting for a decision whenever they are open, new or not.
+DECISION_CODES = {
+    "CC003": "overdue change",
+    "CC004": "comparability outstanding while product goes to patients",
+}
+
+
+class BadPeriod(ValueError):
+    """`since` must be before `as_of`: the brief compares an earlier day with a later one."""
+
+
+def finding_key(finding: dict) -> tuple[str, str, str]:
+    """A finding is the same finding on two days when its program, code and subject are."""
+    return finding["program_id"], finding["code"], finding["subject"]
+
+
+def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
+                expectations: Expectations | None = None) -> dict:
+    if since >= as_of:
+        raise BadPeriod(f"the 'since' day ({since}) must be before the as-of day ({as_of})")
+    expectations = expectations or load_expectations()
+    now = build_report(ds, as_of, program_id, expectations, trend=False)
+    then = build_report(ds, since, program_id, expectations, trend=False)
+    then_by_id = {p["program_id"]: p for p in then["programs"]}
+    programs = []
+    for p in now["programs"]:
+        before = then_by_id.get(p["program_id"], {"status": None, "score": None, "findings": []})
+        before_keys = {finding_key(f) for f in before["findings"]}
+        now_keys = {finding_key(f) for f in p["findings"]}
+        new = [f for f in p["findings"] if finding_key(f) not in before_keys]
+        resolved = [f for f in before["findings"] if finding_key(f) not in now_keys]
+        programs.append({
+            "program_id": p["program_id"],
+            "name": p["name"],
+            "phase": p["phase"],
+            "status_then": before["status"],
+            "status_now": p["status"],
+            "score_then": before["score"],
+            "score_now": p["score"],
+            "score_delta": None if p["score"] is None or before["score"] is None else p["score"] - before["score"],
+            "new_findings": new,
+            "resolved_findings": resolved,
+            "needs_decision": needs_decision(new, p["findings"]),
+        })
+    activity = {name: records(ds.query(name, since=since, as_of=as_of, program_id=program_id))
+                for name in ACTIVITY}
+    return {
+        "since": since.isoformat(),
+        "as_of": as_of.isoformat(),
+        "product_version": __version__,
+        "data": now["data"],
+        "expectations": now["expectations"],
+        "totals": {
+            "new_findings": sum(len(p["new_findings"]) for p in programs),
+            "new_high_findings": sum(f["severity"] == "high" for p in programs for f in p["new_findings"]),
+            "resolved_findings": sum(len(p["resolved_findings"]) for p in programs),
+            "needs_decision": sum(len(p["needs_decision"]) for p in programs),
+            **{name: len(rows) for name, rows in activity.items()},
+        },
+        "programs": programs,
+        "activity": activity,
+    }
+
+
+def needs_decision(new: list[dict], open_now: list[dict]) -> list[str]:
+    """New high findings, and every open finding of a kind that always needs the meeting's decision."""
+    lines = [f"New {f['code']}: {f['message']}" for f in new if f["severity"] == "high"]
+    lines += [f"{f['code']} ({DECISION_CODES[f['code']]}): {f['message']}" for f in open_now
+              if f["code"] in DECISION_CODES]
+    return lines
+
+
+def severity_order(finding: dict) -> tuple:
+    return SEVERITIES.index(finding["severity"]), finding["code"], finding["subject"]
+
+
+def provenance(brief: dict) -> str:
+    """The one line that lets a reader tell exactly what an export was computed from."""
+    return (f"Data {brief['data']['location']} (fingerprint {brief['data']['fingerprint']}, "
+            f"{brief['data']['rows_excluded']:,} rows excluded by validation) · {brief['since']} → {brief['as_of']} · "
+            f"expectations {brief['expectations']['source']} · readiness {__version__}")
