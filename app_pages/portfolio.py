@@ -55,7 +55,11 @@ st.dataframe(
         "days_to_milestone": st.column_config.NumberColumn("Days to milestone"),
     },
 )
-widgets.download(portfolio, "portfolio.csv")
+cols = st.columns(2)
+with cols[0]:
+    widgets.download(portfolio, "portfolio.csv")
+cols[1].download_button("Download the full report (JSON)", tables.as_json(report), f"cmc-report-{report['as_of']}.json",
+                        "application/json", key="report_json")
 
 st.altair_chart(charts.status_grid(tables.status_grid(report), report["as_of"]), width="stretch",
                 alt="Grid of programs by lens; each cell names the status and score.")

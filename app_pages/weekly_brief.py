@@ -53,10 +53,7 @@ widgets.download(programs, "brief_programs.csv")
 for key, title, empty in (("new_findings", "New findings", "No new findings since then."),
                           ("resolved_findings", "Resolved findings", "No findings resolved since then.")):
     st.subheader(title)
-    found = tables.brief_findings(brief, key)
-    widgets.findings(found, empty)
-    if found:
-        widgets.download(tables.findings_flat(found), f"{key}.csv", "Download these findings with evidence (CSV)")
+    widgets.findings(tables.brief_findings(brief, key), empty, name=key)
 
 st.subheader("What happened in between")
 for name, title in ACTIVITY.items():

@@ -22,12 +22,14 @@ def notices(view: View) -> None:
         st.warning(text, icon="⚠️")
 
 
-def findings(found: list[dict], empty: str) -> None:
+def findings(found: list[dict], empty: str, name: str | None = None) -> None:
     """Findings first, most severe first; each opens onto its evidence, expectation and guidance."""
     if not found:
         st.success(empty, icon="✅")
         return
     st.dataframe(tables.findings_table(found), hide_index=True, width="stretch")
+    name = name or (found[0]["lens"] if len({f["lens"] for f in found}) == 1 else "all")
+    download(tables.findings_flat(found), f"findings_{name}.csv", "Download these findings with evidence (CSV)")
     for f in found:
         label = f"{tables.SEVERITY_LABELS[f['severity']]} · {f['code']} · {f['program_id']} · {f['subject']}"
         with st.expander(label):
