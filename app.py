@@ -1,4 +1,5 @@
-"""Entry point: navigation, the shared sidebar (program, as-of) and a guard so no stack trace reaches a user.
+"""Entry point: navigation, sign-in (readiness/ui/auth.py), the shared sidebar (program, as-of) and a guard so no
+stack trace reaches a user.
 
 Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder beside this script as a legacy
 multipage app until st.navigation has run once in the process, so a fresh server's first deep link
@@ -11,7 +12,7 @@ from datetime import date
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from readiness.ui import data, view
+from readiness.ui import auth, data, view
 
 st.set_page_config(page_title="CMC readiness", page_icon="🧬", layout="wide")
 
@@ -27,10 +28,11 @@ PAGES = [
     st.Page("app_pages/data_health.py", title="Data health", icon="🩺", url_path="data-health"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, position=auth.navigation_position())
 try:
+    auth.gate(page, PAGES)  # sign-in and the reader's programs, before any data is read
     ds = data.dataset()
-    view.sidebar(data.program_names(ds), date.today())
+    auth.record_refusal(view.sidebar(data.program_names(ds), date.today(), private=auth.enabled()), page)
     st.sidebar.caption(f"Data: {ds.location}  \nUse your own: set READINESS_DATA to a folder of Parquet files "
                        "(see docs/data-contract.md).")
     page.run()

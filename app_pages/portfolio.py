@@ -8,7 +8,7 @@ from readiness.ui import charts, data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of)
+report = data.report(ds, v.as_of, trend=True)
 
 st.title("Portfolio")
 widgets.notices(v)
@@ -73,7 +73,8 @@ if v.program:
         state = program["lens_status"][lens]
         with st.expander(f"{tables.STATUS_LABELS[state['status']]} · {name} · {len(found)} finding(s)"):
             if state["status"] == "not_assessed":
-                st.write("This lens has no checks yet, so it does not count towards the status.")
+                st.write("Not assessed: there is no data for this lens (for example no material records), so it "
+                         "does not count towards the status.")
             elif not found:
                 st.write("No open findings.")
             else:

@@ -6,7 +6,8 @@
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program), $phases (the phases
 --             in order, VARCHAR[]), $due_days (INTEGER).
 -- Returns: program_id, batch_id, process_version, manufactured_on, disposition, disposition_on,
---          attribute, category, required_from, state ('present' | 'missing' | 'pending'), invalidated.
+--          attribute, category, required_from, state ('present' | 'missing' | 'pending'), invalidated
+--          (an invalidated result exists), invalidated_on (the latest invalidated result's tested_on, or NULL).
 WITH clinical AS (
     SELECT
         b.program_id,
@@ -50,7 +51,8 @@ recorded AS (
         r.batch_id,
         r.attribute,
         bool_or(r.status = 'valid') AS has_valid,
-        bool_or(r.status = 'invalidated') AS has_invalidated
+        bool_or(r.status = 'invalidated') AS has_invalidated,
+        max(r.tested_on) FILTER (WHERE r.status = 'invalidated') AS invalidated_on
     FROM results AS r
     JOIN clinical AS c ON c.batch_id = r.batch_id
     WHERE r.tested_on <= $as_of
@@ -71,7 +73,8 @@ SELECT
         WHEN e.disposition = 'in_process' AND e.manufactured_on > $as_of - $due_days THEN 'pending'
         ELSE 'missing'
     END AS state,
-    coalesce(r.has_invalidated, false) AS invalidated
+    coalesce(r.has_invalidated, false) AS invalidated,
+    r.invalidated_on
 FROM expected AS e
 LEFT JOIN recorded AS r ON r.batch_id = e.batch_id AND r.attribute = e.attribute
 ORDER BY e.program_id, e.manufactured_on, e.batch_id, e.attribute

@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--expectations", default=None, help="TOML file whose keys replace the built-in ones")
     brief.add_argument("--out", default=None, help="write a self-contained HTML file here (default: JSON to stdout)")
 
+    chart = sub.add_parser("chart", help="one attribute's control chart, one row per lot (as the Process control "
+                                         "page draws it)")
+    chart.add_argument("--data", default=None, help=data_help)
+    chart.add_argument("--program", required=True, help="the program_id")
+    chart.add_argument("--attribute", required=True, help="the attribute, as in the data plan")
+    chart.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+    chart.add_argument("--format", choices=("json", "csv"), default="json")
+    chart.add_argument("--expectations", default=None,
+                       help="TOML file whose keys replace the built-in ones (control-chart settings)")
+
     catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
@@ -196,6 +206,25 @@ def cmd_findings(args) -> int:
     return EXIT_OK
 
 
+def cmd_chart(args) -> int:
+    from .lens_tables.process_control import UnknownAttribute, chart_frame, chart_records
+
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    ds = _dataset(args)
+    try:
+        frame = chart_frame(ds, as_of, args.program, args.attribute, load_expectations(args.expectations))
+    except UnknownProgram:
+        raise UsageError(f"no program {args.program!r} in {ds.location}") from None
+    except UnknownAttribute as exc:
+        raise UsageError(f"{args.program} has no control chart for {args.attribute!r} on {as_of} (charted: "
+                         f"{', '.join(exc.charted) or 'none'})") from None
+    if args.format == "json":
+        print(json.dumps(chart_records(frame), indent=2))
+    else:
+        print(frame.to_csv(index=False), end="")
+    return EXIT_OK
+
+
 def cmd_docs(args) -> int:
     changed = docs.stale() if args.check else docs.refresh()
     for path in changed:
@@ -203,4 +232,5 @@ def cmd_docs(args) -> int:
     return EXIT_DATA_ERRORS if args.check and changed else EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "findings": cmd_findings, "docs": cmd_docs}
+COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "findings": cmd_findings, "docs": cmd_docs,
+            "chart": cmd_chart}

@@ -17,6 +17,8 @@ CHANGE_TYPES = (
 )
 RISKS = ("low", "medium", "high")
 DEVIATION_SEVERITIES = ("minor", "major", "critical")
+MATERIAL_KINDS = ("starting", "raw", "ancillary", "vector", "excipient", "consumable")
+MATERIAL_GRADES = ("gmp", "research", "other")
 
 EARLIEST_DATE = "1990-01-01"
 
@@ -199,6 +201,71 @@ TABLES: tuple[Table, ...] = (
         ),
         optional=True,
     ),
+    Table(
+        "materials",
+        "The materials a program's batches are made with: one row per material and supplier, with its risk tier "
+        "and qualification. The same name from two suppliers is a supplier change.",
+        (
+            _c("material_id"),
+            _c("program_id"),
+            _c("name"),
+            _c("supplier"),
+            _c("kind", enum=MATERIAL_KINDS, doc="`starting`: cell bank, plasmid; `ancillary`: in contact with "
+               "the product but not meant to stay in it (USP <1043>)"),
+            _c("risk_tier", "double", doc="USP <1043> risk tier, a whole number from 1 (lowest) to 4 (highest)"),
+            _c("grade", enum=MATERIAL_GRADES),
+            _c("qualified_on", "date", required=False,
+               doc="the day this material from this supplier was first qualified for GMP use"),
+            _c("requalify_by", "date", required=False, future_ok=True,
+               doc="the day the current qualification lapses unless renewed"),
+            _c("change_id", required=False,
+               doc="the change record that introduced this material or supplier"),
+        ),
+        key=("material_id",),
+        references=(
+            Reference(("program_id",), "programs", ("program_id",)),
+            Reference(("change_id",), "changes", ("change_id",)),
+        ),
+        optional=True,
+    ),
+    Table(
+        "material_usage",
+        "Which material lots went into which batch (from the batch record's bill of materials).",
+        (
+            _c("batch_id"),
+            _c("material_id"),
+            _c("material_lot", required=False, doc="the supplier's lot number"),
+        ),
+        references=(
+            Reference(("batch_id",), "batches", ("batch_id",)),
+            Reference(("material_id",), "materials", ("material_id",)),
+        ),
+        optional=True,
+        label=("batch_id", "material_id"),
+    ),
+    Table(
+        "control_limits",
+        "Approved control limits for an attribute of one process version: from `approved_on` on they replace the "
+        "limits computed from the version's first lots, for lots made on or after that day.",
+        (
+            _c("program_id"),
+            _c("attribute"),
+            _c("process_version"),
+            _c("center", "double", doc="the centre line, midway between `lower` and `upper` (the run-rule zones "
+               "are sixths of the band)"),
+            _c("lower", "double", doc="lower control limit (not the specification limit)"),
+            _c("upper", "double", doc="upper control limit"),
+            _c("approved_on", "date"),
+            _c("reason", required=False, doc="the justification, e.g. 'PPQ lots 1-30, approved by QA'"),
+        ),
+        key=("program_id", "attribute", "process_version", "approved_on"),
+        references=(
+            Reference(("program_id",), "programs", ("program_id",)),
+            Reference(("program_id", "attribute"), "attributes", ("program_id", "attribute")),
+        ),
+        optional=True,
+        label=("program_id", "attribute", "process_version", "approved_on"),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
@@ -210,6 +277,7 @@ EXISTS_FROM = {
     "results": "tested_on",
     "changes": "opened_on",
     "deviations": "opened_on",
+    "control_limits": "approved_on",
 }
 
 

@@ -41,6 +41,18 @@ TABLE_CHECKS = {
         ("limits_reversed", "validation/attributes_limits_reversed",
          "`lower_limit` is greater than `upper_limit`", "lower_limit", ()),
     ),
+    "control_limits": (
+        ("limits_not_centred", "validation/control_limits_not_centred",
+         "`center` is not midway between `lower` and `upper` (or `lower` is not below `upper`)", "center", ()),
+    ),
+    "materials": (
+        ("risk_tier_out_of_range", "validation/materials_risk_tier_out_of_range",
+         "risk_tier must be a whole number from 1 to 4", "risk_tier", ()),
+    ),
+    "material_usage": (
+        ("material_of_another_program", "validation/material_usage_other_program",
+         "the material belongs to another program than the batch", "material_id", ("batches", "materials")),
+    ),
 }
 
 
@@ -73,6 +85,7 @@ class Dataset:
     problems: list[Problem]
     fingerprint: str
     query_hook: object = None  # optional cache: callable(dataset, name, params) -> DataFrame
+    scope: str | None = None  # schema of views limited to one reader's programs (access.restrict); None: all
 
     @property
     def location(self) -> str:
@@ -89,7 +102,7 @@ class Dataset:
     def query(self, name: str, **params) -> pd.DataFrame:
         if self.query_hook is not None:
             return self.query_hook(self, name, params)
-        return queries.run(self.con, name, params)
+        return queries.run(self.con, name, params, self.scope)
 
     def excluded_summary(self) -> str:
         """The one line every page and report carries about rows left out."""

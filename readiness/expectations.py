@@ -44,6 +44,7 @@ KEYS = {
 }
 SETTINGS = {
     "quality_range_k": "ratio",
+    "quality_range_min_share": "share",
     "tost_margin_factor": "ratio",
     "control_baseline_lots": "count",
     "control_min_lots": "count",

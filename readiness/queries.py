@@ -28,10 +28,17 @@ def load_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Each call gets its own cursor: Streamlit serves sessions from several threads."""
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
+        scope: str | None = None) -> pd.DataFrame:
+    """Each call gets its own cursor: Streamlit serves sessions from several threads.
+
+    `scope` (a schema made by access.restrict) comes first on the cursor's search path, so the query's tables
+    resolve to views holding only the reader's programs.
+    """
     cursor = con.cursor()
     try:
+        if scope is not None:
+            cursor.execute(f"SET search_path = '{scope},main'")  # a generated schema name, never user input
         return cursor.execute(load_sql(name), params or {}).df()
     finally:
         cursor.close()

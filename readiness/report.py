@@ -79,7 +79,8 @@ def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectation
     for program in records(frame):
         pid = program["program_id"]
         found = [f.to_dict() for f in sorted((f for r in results.values() for f in r[pid].findings), key=sort_key)]
-        rollup = program_rollup(found, set(results), blocked, data_blocked=bool(blocked_tables))
+        assessed = {name for name, r in results.items() if r[pid].assessed}
+        rollup = program_rollup(found, assessed, blocked, data_blocked=bool(blocked_tables))
         milestone = program["next_milestone_on"]
         out.append({
             **program,

@@ -160,9 +160,9 @@ def brief_decisions(brief: dict) -> pd.DataFrame:
 
 
 def baseline_figures(report: dict) -> pd.DataFrame:
-    """The baseline lens's scalar figures per program."""
+    """The baseline lens's scalar figures per program (its lists are drawn as charts and tables)."""
     return pd.DataFrame([{"program_id": p["program_id"], "phase": p["phase"],
-                          **{k: v for k, v in p["lenses"]["baseline"].items() if k != "by_month"}}
+                          **{k: v for k, v in p["lenses"]["baseline"].items() if not isinstance(v, list)}}
                          for p in report["programs"]])
 
 

@@ -41,6 +41,33 @@ def minimal_tables() -> dict[str, dict[str, list]]:
     }
 
 
+def clean_program_tables() -> dict[str, dict[str, list]]:
+    """The minimal program made clean for every lens: the data plan covers the categories Phase 1 expects, a
+    quantitative potency assay reads out the mechanism on both batches, and the one change is closed."""
+    t = minimal_tables()
+    extra = [("car_expression", "identity", "% CAR+", 10.0), ("dose", "strength", "x10^8 cells", 0.5),
+             ("ifng_release", "potency", "pg/mL", 500.0)]
+    attributes = t["attributes"]
+    for name, category, unit, lower in extra:
+        for column, value in (("program_id", "P1"), ("attribute", name), ("kind", "cqa"), ("category", category),
+                              ("unit", unit), ("lower_limit", lower), ("upper_limit", None),
+                              ("required_from", "phase_1")):
+            attributes[column].append(value)
+    results = {k: list(v) for k, v in t["results"].items()}
+    results["assay_id"] = [None] * len(results["batch_id"])
+    for batch, day in (("B1", D(2026, 1, 20)), ("B2", D(2026, 2, 20))):
+        for name, value in (("car_expression", 40.0), ("dose", 2.0), ("ifng_release", 2400.0)):
+            for column, item in (("batch_id", batch), ("attribute", name), ("value", value), ("text_value", None),
+                                 ("tested_on", day), ("assay_id", "A1" if name == "ifng_release" else None)):
+                results[column].append(item)
+    t["results"] = results
+    t["assays"]["mechanism"] = ["cytokine release"]
+    t["assays"]["qualified_on"] = [D(2025, 12, 1)]
+    t["changes"]["approved_on"] = [D(2025, 6, 10)]
+    t["changes"]["closed_on"] = [D(2025, 7, 1)]
+    return t
+
+
 def write_tables(directory: Path, tables: dict[str, dict[str, list] | pa.Table]) -> Path:
     """Writes each table as `<name>.parquet`; pyarrow infers types from the Python values given."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -53,8 +80,8 @@ def write_tables(directory: Path, tables: dict[str, dict[str, list] | pa.Table])
 @pytest.fixture
 def make_data(tmp_path):
     """`make_data(changes)`: the minimal tables with `changes` applied ({table: {column: values}} or None to drop)."""
-    def build(overrides: dict | None = None, name: str = "data") -> Path:
-        tables = minimal_tables()
+    def build(overrides: dict | None = None, name: str = "data", base=minimal_tables) -> Path:
+        tables = base()
         for table, columns in (overrides or {}).items():
             if columns is None:
                 tables.pop(table, None)

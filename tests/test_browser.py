@@ -72,7 +72,7 @@ def test_deep_link_opens_the_program_view_and_keeps_it_across_pages(server, page
     expect(main.get_by_text("as of 2026-11-24 · BCMA-101", exact=False)).to_be_visible()
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_completeness("BCMA-101"))
-    expect(main.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    expect(main.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
     page.wait_for_timeout(1000)  # let Vega finish drawing before the screenshot
     page.screenshot(path=str(ARTIFACTS / "baseline-deep-link.png"), full_page=True)
 

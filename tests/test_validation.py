@@ -14,7 +14,7 @@ from readiness.contract import TABLES
 from readiness.dataset import load_dataset
 from readiness.problems import RowRef
 
-OPTIONAL = {"phase_history", "deviations"}
+OPTIONAL = {t.name for t in TABLES if t.optional}
 CLEAN_ROWS = {"programs": 1, "batches": 2, "attributes": 2, "assays": 1, "results": 4, "mechanisms": 1, "changes": 1}
 
 

@@ -1,5 +1,5 @@
 """The lenses: each module evaluates one CMC failure pattern for every program at once."""
 
-from . import baseline
+from . import baseline, potency, changes, materials, process_control
 
-LENS_MODULES = (baseline,)
+LENS_MODULES = (baseline, potency, changes, materials, process_control)

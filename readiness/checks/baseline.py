@@ -1,21 +1,33 @@
-"""Batch records & baseline: are the results every later comparability argument stands on all there?"""
+"""Batch records & baseline: are the results every later comparability argument stands on all there?
+
+The lens also judges the deviations on those records (DV001, DV002): a batch record is not complete
+while an investigation on it is open.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
-from ..contract import PHASES
+from ..contract import PHASES, phase_rank
 from ..findings import Finding, make, rule
 from .lens import LensResult, records
 
 LENS = "baseline"
-TABLES = ("programs", "phase_history", "batches", "attributes", "results")  # unusable: the lens is unknown
+TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
 RESULTS_DUE_DAYS = 21  # release testing (sterility takes 14 days) has this long before a gap counts
 
 _COMPLETE_RECORDS = ("Every result the data plan requires at the batch's phase is recorded on every clinical batch "
                      "(complete batch records from Phase 1: they are the baseline for later comparability).")
 _GUIDANCE = ("FDA, Chemistry, Manufacturing, and Control (CMC) Information for Human Gene Therapy INDs (2020), "
              "batch analyses; 21 CFR 211.188 and 211.192 at BLA")
+_OOS_GUIDANCE = ("FDA, Investigating Out-of-Specification (OOS) Test Results for Pharmaceutical Production (2022), "
+                 "invalidation and retesting; 21 CFR 211.192")
+_DEVIATION_GUIDANCE = ("21 CFR 211.192 (unexplained discrepancies investigated before release); FDA, Current Good "
+                       "Manufacturing Practice for Phase 1 Investigational Drugs (2008)")
+_UNDER_BASELINE = ("Deviations are listed under the Batch records & baseline lens: an open investigation leaves the "
+                   "batch record incomplete.")
 
 BL001 = rule(
     "BL001", LENS, "Required result missing on a batch not yet administered", "medium", _COMPLETE_RECORDS, _GUIDANCE,
@@ -27,33 +39,116 @@ BL002 = rule(
     _GUIDANCE,
     "A clinical batch was administered without a valid result for an attribute required at the phase it was "
     "made in. In autologous therapy the lot is one patient's cells: the result can never be captured now.")
+BL003 = rule(
+    "BL003", LENS, "Data plan lacks an attribute category the phase expects", "high",
+    "At each phase the data plan requires, on every clinical batch, an attribute of each category the expectation "
+    "`required_categories` lists for the program's modality.",
+    "FDA, CMC Information for Human Gene Therapy INDs (2020), drug product specifications; 21 CFR 610.10 (potency)",
+    "A category counts when an attribute of that category has a `required_from` at or before the program's phase "
+    "in force; an attribute that is measured but never required does not count. One finding per program, listing "
+    "the missing categories; the severity is the expectation row's (low before Phase 1, high from Phase 1 in the "
+    "built-in matrix).")
+BL004 = rule(
+    "BL004", LENS, "Baseline completeness below the phase threshold", "medium",
+    "The share of required results present on clinical batches is at least the expectation "
+    "`baseline_completeness_min` at the program's phase.",
+    "FDA, CMC Information for Human Gene Therapy INDs (2020), section on batch analyses; FDA statement on flexible "
+    "CMC (Jan 2026)",
+    "Baseline completeness (valid required results recorded / required results due, pending ones left out) is "
+    "below the threshold of the phase in force. The severity is the expectation row's; the evidence lists the "
+    "attributes with gaps.")
+BL005 = rule(
+    "BL005", LENS, "Result invalidated and never replaced by a valid retest", "medium",
+    "A required result invalidated for an assignable cause is replaced by a valid retest.", _OOS_GUIDANCE,
+    "A clinical batch has only invalidated results for an attribute required at the phase it was made in, and "
+    "its testing window is over. One finding per batch, listing the attributes. Always medium: on an administered "
+    "batch the same result is already a BL002 (high), and it is not counted twice as high; BL005 says that a "
+    "voided result was never followed up.")
+DV001 = rule(
+    "DV001", LENS, "Batch released or administered while a major or critical deviation on it was open", "high",
+    "No batch is released or administered while a major or critical deviation on it is open.", _DEVIATION_GUIDANCE,
+    "A clinical or PPQ batch was released or administered on a day when a major or critical deviation on it had "
+    "been opened (on or before that day) and not closed. The batch holds only its latest disposition, so that "
+    "one is judged; one without a date is judged on the as-of date. One finding per batch. Needs the optional "
+    f"`deviations` table: without it there is nothing to judge. {_UNDER_BASELINE}")
+DV002 = rule(
+    "DV002", LENS, "Deviation open longer than its severity allows", "medium",
+    "A deviation closes within the days the expectation `deviation_max_open_days` allows for its severity.",
+    "21 CFR 211.192 (production record review); FDA, Investigating Out-of-Specification Test Results (2022)",
+    "A deviation open on the as-of date (opened on or before it, not closed by then) has been open longer than "
+    "the phase's limit for its severity. One finding per deviation; the severity is the expectation row's. "
+    f"{_UNDER_BASELINE}")
+
+# Each required result on the heatmap is in one of these states; 'invalidated' is a missing result whose
+# only records were invalidated (its testing window is over, no valid retest).
+CELL_STATES = ("present", "missing", "invalidated", "pending")
+PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
+               "bla": "BLA"}
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
     cells = ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id, phases=list(PHASES),
                          due_days=RESULTS_DUE_DAYS)
+    cells = cells.assign(cell=cell_states(cells))
+    plan = ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES))
+    open_devs = ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id)
+    at_disposition = ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of, program_id=ctx.program_id)
     out = {}
-    for pid in ctx.programs["program_id"]:
+    for program in ctx.programs.itertuples(index=False):
+        pid, phase, modality = program.program_id, program.phase, program.modality
         mine = cells[cells["program_id"] == pid]
-        out[pid] = LensResult(figures(mine), findings(pid, mine))
+        completeness_row = ctx.expectations.at("baseline_completeness_min", phase, modality)
+        deviation_row = ctx.expectations.at("deviation_max_open_days", phase, modality)
+        devs = overdue(open_devs[open_devs["program_id"] == pid], deviation_row)
+        disposed = at_disposition[at_disposition["program_id"] == pid]
+        figs = figures(mine)
+        figs.update(
+            completeness_min=completeness_row.threshold if completeness_row else None,
+            open_deviations=records(devs.drop(columns="program_id")),
+            deviations_open=len(devs),
+            deviations_overdue=int(devs["overdue"].sum()),
+            batches_disposed_with_open_deviation=int(disposed["batch_id"].nunique()),
+        )
+        found = findings(pid, mine)
+        found += category_findings(pid, phase, modality, plan[plan["program_id"] == pid], ctx.expectations)
+        found += completeness_findings(pid, phase, figs, completeness_row)
+        found += invalidated_findings(pid, mine)
+        found += disposition_findings(pid, disposed)
+        found += overdue_findings(pid, phase, devs, deviation_row)
+        out[pid] = LensResult(figs, found)
     return out
+
+
+def cell_states(cells: pd.DataFrame) -> pd.Series:
+    """present / missing / invalidated / pending for each required result."""
+    voided = (cells["state"] == "missing") & cells["invalidated"].astype(bool)
+    return cells["state"].where(~voided, "invalidated")
 
 
 def figures(cells: pd.DataFrame) -> dict:
     counts = cells["state"].value_counts()
     present, missing = int(counts.get("present", 0)), int(counts.get("missing", 0))
     gaps = cells[cells["state"] == "missing"]
+    months = by_month(cells)
     return {
         "required_results_expected": present + missing,
         "required_results_present": present,
         "required_results_missing": missing,
         "required_results_pending": int(counts.get("pending", 0)),
-        "baseline_completeness": round(present / (present + missing), 4) if present + missing else None,
+        "baseline_completeness": _share(present, present + missing),
         "clinical_batches": int(cells["batch_id"].nunique()),
         "batches_with_gaps": int(gaps["batch_id"].nunique()),
         "irrecoverable_gaps": int((gaps["disposition"] == "administered").sum()),
-        "by_month": by_month(cells),
+        "results_invalidated_not_retested": int((cells["cell"] == "invalidated").sum()),
+        "by_month": months,
+        "completeness_by_month": completeness_by_month(months),
+        "by_attribute": by_attribute(cells),
+        "by_batch": by_batch(cells),
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def by_month(cells: pd.DataFrame) -> list[dict]:
@@ -75,6 +170,52 @@ def by_month(cells: pd.DataFrame) -> list[dict]:
 MONTH_BUCKETS = ("present", "recoverable", "irrecoverable", "pending")
 
 
+def completeness_by_month(months: list[dict]) -> list[dict]:
+    """Completeness of the batches made each month, and of all batches made up to that month's end.
+
+    The cumulative share at the last month equals `baseline_completeness`, the figure BL004 judges.
+    """
+    out, total_present, total_due = [], 0, 0
+    for m in months:
+        due = m["present"] + m["recoverable"] + m["irrecoverable"]
+        total_present, total_due = total_present + m["present"], total_due + due
+        out.append({"month": m["month"], "expected": due, "present": m["present"],
+                    "completeness": _share(m["present"], due), "cumulative_expected": total_due,
+                    "cumulative_present": total_present,
+                    "cumulative_completeness": _share(total_present, total_due)})
+    return out
+
+
+def _state_counts(states) -> dict:
+    """Counts as the lens reports them: `missing` includes the invalidated ones, `expected` leaves pending out."""
+    counts = Counter(states)
+    present, pending, invalidated = counts["present"], counts["pending"], counts["invalidated"]
+    missing = counts["missing"] + invalidated
+    return {"expected": present + missing, "present": present, "missing": missing, "invalidated": invalidated,
+            "pending": pending, "completeness": _share(present, present + missing)}
+
+
+def by_attribute(cells: pd.DataFrame) -> list[dict]:
+    """Required results per attribute, so the attribute that drags completeness down stands out."""
+    grouped: dict[str, dict] = {}
+    for attribute, category, cell in zip(cells["attribute"], cells["category"], cells["cell"]):
+        grouped.setdefault(attribute, {"category": category, "states": []})["states"].append(cell)
+    return [{"attribute": a, "category": g["category"], **_state_counts(g["states"])}
+            for a, g in sorted(grouped.items())]
+
+
+def by_batch(cells: pd.DataFrame) -> list[dict]:
+    """Required results per clinical batch, oldest first, with each attribute's state (the heatmap's rows)."""
+    grouped: dict[str, dict] = {}
+    for row in records(cells[["batch_id", "manufactured_on", "process_version", "disposition", "disposition_on",
+                              "attribute", "cell"]]):
+        batch = grouped.setdefault(row["batch_id"], {k: row[k] for k in (
+            "batch_id", "manufactured_on", "process_version", "disposition", "disposition_on")} | {"states": {}})
+        batch["states"][row["attribute"]] = row["cell"]
+    return [{**{k: v for k, v in b.items() if k != "states"}, **_state_counts(b["states"].values()),
+             "states": b["states"]} for b in grouped.values()]
+
+
 def findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
     gaps = cells[cells["state"] == "missing"]
     out = []
@@ -89,8 +230,120 @@ def findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
                        "it can never be measured now.")
             out.append(make(BL002, program_id, batch_id, message, evidence))
         else:
-            state = "in process" if first["disposition"] == "in_process" else first["disposition"]
+            state = _disposition_words(first["disposition"])
             message = (f"Batch {batch_id} ({state}, made {first['manufactured_on']:%Y-%m-%d}) has no valid result "
                        f"for {attrs}; test it from retained sample before it goes to a patient.")
             out.append(make(BL001, program_id, batch_id, message, evidence))
+    return out
+
+
+def _disposition_words(disposition: str) -> str:
+    return "in process" if disposition == "in_process" else disposition
+
+
+def category_findings(program_id: str, phase: str, modality: str, plan: pd.DataFrame, expectations) -> list[Finding]:
+    """BL003: the categories the phase expects that no attribute required by now covers."""
+    row = expectations.at("required_categories", phase, modality)
+    if row is None:
+        return []
+    required = {c for c, r in zip(plan["category"], plan["required_from"])
+                if isinstance(r, str) and phase_rank(r) <= phase_rank(phase)}
+    lacking = [c for c in row.threshold if c not in required]
+    if not lacking:
+        return []
+    by_category = {r["category"]: r for r in records(plan)}
+    evidence, notes = [], []
+    for category in lacking:
+        known = by_category.get(category)
+        attributes = known["attributes"] if known else None
+        evidence.append({"category": category, "attributes_in_plan": attributes,
+                         "required_from": known["required_from"] if known else None})
+        if attributes:
+            since = (f"required only from {PHASE_WORDS[known['required_from']]}" if known["required_from"]
+                     else "never required")
+            notes.append(f"{category}: {attributes} is in the plan but {since}")
+    when = PHASE_WORDS[phase]
+    message = (f"At {when} the data plan requires no {_either(lacking)} attribute on clinical batches"
+               + (f" ({'; '.join(notes)})." if notes else "."))
+    expectation = (f"At {when} ({modality.replace('_', ' ')}) the data plan requires, on every clinical batch, an "
+                   f"attribute of each category: {', '.join(row.threshold)}.")
+    return [make(BL003, program_id, "data plan", message, evidence, severity=row.severity,
+                 expectation=expectation, reference=expectations.items["required_categories"].reference)]
+
+
+def _either(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:g}%"
+
+
+def completeness_findings(program_id: str, phase: str, figs: dict, row) -> list[Finding]:
+    """BL004: the program's baseline completeness against the phase threshold."""
+    completeness = figs["baseline_completeness"]
+    if row is None or completeness is None or completeness >= row.threshold:
+        return []
+    when = PHASE_WORDS[phase]
+    message = (f"{figs['required_results_present']:,} of {figs['required_results_expected']:,} required results "
+               f"are recorded on clinical batches ({completeness:.1%}), below the {_percent(row.threshold)} "
+               f"expected at {when}.")
+    evidence = [{k: a[k] for k in ("attribute", "category", "expected", "present", "missing", "completeness")}
+                for a in figs["by_attribute"] if a["missing"]]
+    expectation = (f"At {when}, at least {_percent(row.threshold)} of the required results due on clinical "
+                   "batches are present.")
+    return [make(BL004, program_id, "required results", message, evidence, severity=row.severity,
+                 expectation=expectation)]
+
+
+def invalidated_findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
+    """BL005: per batch, the required results whose only records were invalidated."""
+    voided = cells[cells["cell"] == "invalidated"]
+    out = []
+    for batch_id, rows in voided.groupby("batch_id", sort=True):
+        first = rows.iloc[0]
+        attrs = ", ".join(rows["attribute"])
+        last = rows["invalidated_on"].max()
+        message = (f"Batch {batch_id} ({_disposition_words(first['disposition'])}) has only an invalidated result "
+                   f"for {attrs} (last invalidated {last:%Y-%m-%d}); no valid retest was recorded.")
+        evidence = records(rows[["batch_id", "attribute", "category", "invalidated_on", "manufactured_on",
+                                 "disposition", "disposition_on"]])
+        out.append(make(BL005, program_id, batch_id, message, evidence))
+    return out
+
+
+def disposition_findings(program_id: str, disposed: pd.DataFrame) -> list[Finding]:
+    """DV001: per batch, the major or critical deviations open on the day it was released or administered."""
+    out = []
+    for batch_id, rows in disposed.groupby("batch_id", sort=True):
+        first = rows.iloc[0]
+        on = f"on {first['disposition_on']:%Y-%m-%d}" if pd.notna(first["disposition_on"]) else "(date not recorded)"
+        open_ones = "; ".join(f"{d.severity} deviation {d.deviation_id} ({d.title}, opened {d.opened_on:%Y-%m-%d})"
+                              for d in rows.itertuples(index=False))
+        message = f"Batch {batch_id} was {first['disposition']} {on} while {open_ones} was open."
+        out.append(make(DV001, program_id, batch_id, message, records(rows.drop(columns="program_id"))))
+    return out
+
+
+def overdue(devs: pd.DataFrame, row) -> pd.DataFrame:
+    """The open deviations with the phase's limit for their severity, and whether they are past it."""
+    limits = pd.Series([row.threshold[s] if row else None for s in devs["severity"]], index=devs.index,
+                       dtype="Int64")
+    return devs.assign(max_open_days=limits, overdue=(devs["age_days"] > limits).fillna(False).astype(bool))
+
+
+def overdue_findings(program_id: str, phase: str, devs: pd.DataFrame, row) -> list[Finding]:
+    """DV002: one finding per open deviation past its severity's limit."""
+    out = []
+    for d in devs[devs["overdue"]].itertuples(index=False):
+        batch = (f" on batch {d.batch_id} ({_disposition_words(d.batch_disposition)})" if pd.notna(d.batch_id)
+                 else "")
+        message = (f"Deviation {d.deviation_id}, {d.severity}{batch}, has been open {d.age_days} days since "
+                   f"{d.opened_on:%Y-%m-%d} ({d.title}); at {PHASE_WORDS[phase]} a {d.severity} deviation closes "
+                   f"within {d.max_open_days} days.")
+        limits = ", ".join(f"{k} {v} days" for k, v in row.threshold.items())
+        expectation = f"At {PHASE_WORDS[phase]} a deviation closes within {limits}."
+        evidence = records(devs[devs["deviation_id"] == d.deviation_id].drop(columns=["program_id", "overdue"]))
+        out.append(make(DV002, program_id, d.deviation_id, message, evidence, severity=row.severity,
+                        expectation=expectation))
     return out

@@ -12,8 +12,12 @@ from ..findings import Finding
 
 @dataclass
 class LensResult:
+    """`assessed` is False when the program has no data for the lens (an optional table not given): it is then
+    not assessed rather than on track."""
+
     figures: dict
     findings: list[Finding] = field(default_factory=list)
+    assessed: bool = True
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -1,4 +1,8 @@
-"""One validated dataset per process, and query results cached on the data files' fingerprint."""
+"""One validated dataset per process, and query results cached on the data files' fingerprint.
+
+Every cached result is also keyed on the reader's data scope (`ds.scope`, see readiness.access): two readers
+with different programs never share an entry.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from .. import queries
+from .. import access, queries
 from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..brief import build_brief
 from ..brief_html import render_html
 from ..report import build_report
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
+from . import auth
 
 
 def _secret(name: str) -> str | None:
@@ -58,39 +63,44 @@ def _load(location: str, fingerprint: str, today: date) -> Dataset:
 
 
 def dataset() -> Dataset:
-    """Re-reads the data when a file changed (new fingerprint) or the day turned, without a restart."""
+    """Re-reads the data when a file changed (new fingerprint) or the day turned, without a restart.
+
+    Seen through the signed-in reader's programs: every query, report and brief made from it holds only those.
+    """
     location = data_location()
     source = DataSource(location)
-    return _load(location, source.fingerprint(source.all_parquet_files()), date.today())
+    return access.restrict(_load(location, source.fingerprint(source.all_parquet_files()), date.today()),
+                           auth.allowed())
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _query(_ds: Dataset, fingerprint: str, name: str, params: dict) -> pd.DataFrame:
-    return queries.run(_ds.con, name, params)
+def _query(_ds: Dataset, fingerprint: str, scope: str | None, name: str, params: dict) -> pd.DataFrame:
+    return queries.run(_ds.con, name, params, scope)
 
 
 def _cached_query(ds: Dataset, name: str, params: dict) -> pd.DataFrame:
-    return _query(ds, ds.fingerprint, name, params)
+    return _query(ds, ds.fingerprint, ds.scope, name, params)
 
 
 @st.cache_data(show_spinner="Computing the report…", max_entries=256)
-def _report(_ds: Dataset, fingerprint: str, as_of: date, program_id: str | None, _yardstick: Expectations,
-            yardstick_key: tuple) -> dict:
-    return build_report(_ds, as_of, program_id, _yardstick)
+def _report(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
+            _yardstick: Expectations, yardstick_key: tuple, trend: bool) -> dict:
+    return build_report(_ds, as_of, program_id, _yardstick, trend=trend)
 
 
-def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
-    return _report(ds, ds.fingerprint, as_of, program_id, expectations(), _yardstick_key())
+def report(ds: Dataset, as_of: date, program_id: str | None = None, trend: bool = False) -> dict:
+    """Lens pages need one day; only the Portfolio asks for the 12 month-end trend, which costs 12 more."""
+    return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key(), trend)
 
 
 @st.cache_data(show_spinner="Comparing the two days…", max_entries=64)
-def _brief(_ds: Dataset, fingerprint: str, since: date, as_of: date, program_id: str | None,
+def _brief(_ds: Dataset, fingerprint: str, scope: str | None, since: date, as_of: date, program_id: str | None,
            _yardstick: Expectations, yardstick_key: tuple) -> dict:
     return build_brief(_ds, since, as_of, program_id, _yardstick)
 
 
 def brief(ds: Dataset, since: date, as_of: date, program_id: str | None = None) -> dict:
-    return _brief(ds, ds.fingerprint, since, as_of, program_id, expectations(), _yardstick_key())
+    return _brief(ds, ds.fingerprint, ds.scope, since, as_of, program_id, expectations(), _yardstick_key())
 
 
 @st.cache_data(show_spinner="Writing the HTML brief…", max_entries=16)

@@ -24,6 +24,7 @@ class View:
     program: str | None
     as_of: date
     notices: list[str] = field(default_factory=list)
+    refused: str | None = None  # a program the link named that this reader cannot open (for the access log)
 
 
 def _store() -> dict:
@@ -52,8 +53,12 @@ def sync_url() -> dict:
     return store
 
 
-def resolve(programs: dict[str, str], today: date) -> View:
-    """Reads and checks the shared view; a bad value in a link becomes a plain notice, never an error page."""
+def resolve(programs: dict[str, str], today: date, private: bool = False) -> View:
+    """Reads and checks the shared view; a bad value in a link becomes a plain notice, never an error page.
+
+    `programs` holds only what the reader may see; with `private` (sign-in on) a program outside it gets the
+    same sentence whether it exists or not, so a link cannot probe for programs.
+    """
     store = sync_url()
     notices = []
     as_of = today
@@ -70,16 +75,18 @@ def resolve(programs: dict[str, str], today: date) -> View:
                 as_of = today
     _set("as_of", as_of.isoformat())  # always in the link: it opens this day's view, whenever it is opened
     program = store.get("program")
+    refused = None
     if program is not None and program not in programs:
-        notices.append(f"There is no program “{program}” in this data; showing all programs.")
-        program = None
+        notices.append(f"Program “{program}” is not available to you." if private
+                       else f"There is no program “{program}” in this data; showing all programs.")
+        refused, program = program, None
         _set("program", None)
-    return View(program, as_of, notices)
+    return View(program, as_of, notices, refused)
 
 
-def sidebar(programs: dict[str, str], today: date) -> View:
+def sidebar(programs: dict[str, str], today: date, private: bool = False) -> View:
     """Program picker and as-of date, both mirrored into the URL."""
-    view = resolve(programs, today)
+    view = resolve(programs, today, private)
     st.session_state[_PROGRAM_WIDGET] = view.program or _ALL_PROGRAMS
     st.session_state[_AS_OF_WIDGET] = view.as_of
     st.sidebar.selectbox(

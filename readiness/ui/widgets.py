@@ -47,8 +47,3 @@ def expectation_problems(report: dict) -> None:
 
 def download(frame: pd.DataFrame, filename: str, label: str = "Download this table (CSV)") -> None:
     st.download_button(label, frame.to_csv(index=False), filename, "text/csv", key=f"download_{filename}")
-
-
-def planned(what: str) -> None:
-    """A page whose lens is not built yet says what it will show, and shows no numbers."""
-    st.info(f"Not available yet. This page will show: {what}", icon="🛠️")

@@ -1,0 +1,34 @@
+-- Per GMP batch (clinical or PPQ) made on or before the as-of date and per material risk tier: how many
+-- materials of that tier went into it and the worst of their qualification states on the manufacture
+-- date ('not_qualified' worse than 'lapsed' worse than 'qualified'; see material_uses.sql for the states).
+-- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
+-- Returns: program_id, batch_id, manufactured_on, risk_tier (INTEGER), materials, state.
+WITH uses AS (
+    SELECT
+        b.program_id,
+        b.batch_id,
+        b.manufactured_on,
+        CAST(m.risk_tier AS INTEGER) AS risk_tier,
+        m.material_id,
+        CASE
+            WHEN m.qualified_on IS NULL OR m.qualified_on > b.manufactured_on THEN 3
+            WHEN m.requalify_by < b.manufactured_on THEN 2
+            ELSE 1
+        END AS badness
+    FROM material_usage AS u
+    JOIN batches AS b ON b.batch_id = u.batch_id
+    JOIN materials AS m ON m.material_id = u.material_id AND m.program_id = b.program_id
+    WHERE b.purpose IN ('clinical', 'ppq')
+      AND b.manufactured_on <= $as_of
+      AND ($program_id IS NULL OR b.program_id = $program_id)
+)
+SELECT
+    program_id,
+    batch_id,
+    manufactured_on,
+    risk_tier,
+    count(DISTINCT material_id) AS materials,
+    CASE max(badness) WHEN 3 THEN 'not_qualified' WHEN 2 THEN 'lapsed' ELSE 'qualified' END AS state
+FROM uses
+GROUP BY program_id, batch_id, manufactured_on, risk_tier
+ORDER BY program_id, manufactured_on, batch_id, risk_tier

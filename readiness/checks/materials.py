@@ -1,0 +1,241 @@
+"""Materials & suppliers: were the lots made with materials qualified for the use, and did supplier changes go
+through change control? Reagents used because they are familiar, not because they are qualified, are a
+common early-phase CMC issue; a lot made with an unqualified material cannot be remade.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..findings import Finding, make, rule
+from .lens import LensResult, records
+
+LENS = "materials"
+TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
+DATA_TABLES = ("materials", "material_usage")  # optional: without them a program is not assessed
+EXPECTATION = "material_gmp_from_tier"
+TIERS = (1, 2, 3, 4)
+STATES = ("qualified", "lapsed", "not_qualified")  # a material's qualification on a day, best first
+SUPPLIER_CHANGE_TYPES = ("supplier", "raw_material")
+LEFT_QA = ("released", "administered")  # a lot past QA release: the gap reached, or may reach, a patient
+
+_USP_1043 = "USP <1043> Ancillary Materials for Cell, Gene, and Tissue-Engineered Products"
+_QUALIFIED = ("Every material that goes into a GMP lot (clinical or PPQ) is qualified for that use before the lot "
+              "is made, to an extent set by its risk tier, and requalified by its requalify-by date.")
+_QUALIFIED_REF = (f"{_USP_1043}; FDA, Chemistry, Manufacturing, and Control (CMC) Information for Human Gene "
+                  "Therapy INDs (2020), reagents and materials used in manufacture; 21 CFR 211.84 at BLA")
+
+MT001 = rule(
+    "MT001", LENS, "GMP lot made with a material not yet qualified", "medium", _QUALIFIED, _QUALIFIED_REF,
+    "A clinical or PPQ lot was made with a material that had no qualification on its manufacture date "
+    "(`qualified_on` empty or later). One finding per material, listing the lots. High when any of those lots "
+    "has been released or administered, else medium. Qualifying the material later does not clear it: "
+    "those lots were made with an unqualified material.")
+MT002 = rule(
+    "MT002", LENS, "Material in use below the grade the phase expects", "medium",
+    "From the tier the phase sets (expectation `material_gmp_from_tier`), a material is GMP-grade or qualified.",
+    _USP_1043,
+    "A material of risk tier at or above the threshold of the phase in force is neither GMP-grade nor "
+    "qualified on the as-of date, yet went into a clinical or PPQ lot made in that phase. Severity and "
+    "threshold come from the expectation row of the phase. It clears once the material is qualified or "
+    "replaced; the lots already made stay under MT001.")
+MT003 = rule(
+    "MT003", LENS, "Material used after its requalify-by date", "medium", _QUALIFIED, _QUALIFIED_REF,
+    "A clinical or PPQ lot was made after the material's `requalify_by` date. One finding per material, "
+    "listing the lots.")
+MT004 = rule(
+    "MT004", LENS, "Supplier changed without an approved change record", "medium",
+    "A new supplier of a material is brought in through change control: a supplier or raw-material change "
+    "approved before the first GMP lot made with it.",
+    "ICH Q10 (2008), 3.2.3 change management; FDA, Manufacturing Changes and Comparability for Human Cellular "
+    "and Gene Therapy Products, draft guidance (2023); 21 CFR 211.100",
+    "The same material (same name in a program) comes from a new supplier, and the material's `change_id` "
+    "names no change of type supplier or raw_material approved on or before the first clinical or PPQ lot "
+    "made with it. High when a lot made with it before approval has been released or administered, else medium.")
+
+
+def evaluate(ctx) -> dict[str, LensResult]:
+    params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
+    provided = all(ctx.ds.tables[name].status != "absent" for name in DATA_TABLES)
+    unusable = any(ctx.ds.tables[name].status == "blocked" for name in DATA_TABLES)  # then unknown, not unassessed
+    materials = ctx.ds.query("materials_on_date", **params)
+    uses = ctx.ds.query("material_uses", **params)
+    switches = ctx.ds.query("new_supplier_materials", **params)
+    tiers = ctx.ds.query("material_tiers_by_batch", **params)
+    out = {}
+    for program in ctx.programs.itertuples():
+        pid = program.program_id
+        mine = materials[materials["program_id"] == pid]
+        if not provided or mine.empty:
+            out[pid] = LensResult(figures(mine.iloc[0:0], uses.iloc[0:0], tiers.iloc[0:0], False), [],
+                                  assessed=unusable)
+            continue
+        used = uses[uses["program_id"] == pid]
+        found = (unqualified_lots(pid, mine, used) + below_phase_grade(ctx, program, mine)
+                 + lapsed_lots(pid, mine, used) + unapproved_suppliers(pid, switches[switches["program_id"] == pid],
+                                                                      used))
+        out[pid] = LensResult(figures(mine, used, tiers[tiers["program_id"] == pid], True), found)
+    return out
+
+
+# figures
+
+
+def figures(materials: pd.DataFrame, uses: pd.DataFrame, tiers: pd.DataFrame, material_data: bool) -> dict:
+    """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones."""
+    batch_tiers = records(tiers[["batch_id", "manufactured_on", "risk_tier", "materials", "state"]])
+    per_batch: dict[str, dict] = {}
+    for row in batch_tiers:
+        batch = per_batch.setdefault(row["batch_id"], {"month": row["manufactured_on"][:7], "ok": True})
+        batch["ok"] = batch["ok"] and row["state"] == "qualified"
+    counts = {(t, s): 0 for t in TIERS for s in STATES}
+    for tier, state in zip(materials["risk_tier"], materials["state"]):
+        counts[(int(tier), state)] += 1
+    states = list(materials["state"])
+    return {
+        "material_data": material_data,
+        "materials": len(materials),
+        "materials_not_qualified": states.count("not_qualified"),
+        "materials_lapsed": states.count("lapsed"),
+        "materials_by_tier": [{"risk_tier": t, **{s: counts[(t, s)] for s in STATES}} for t in TIERS],
+        "gmp_batches": len(per_batch),
+        "gmp_batches_all_qualified": sum(b["ok"] for b in per_batch.values()),
+        "share_gmp_batches_all_qualified": _share([b["ok"] for b in per_batch.values()]),
+        "qualified_batches_by_month": by_month(per_batch.values()),
+        "material_list": records(materials[["material_id", "name", "supplier", "kind", "risk_tier", "grade",
+                                            "qualified_on", "requalify_by", "change_id", "state", "batches",
+                                            "gmp_batches", "first_used", "last_used"]]),
+        "uses": records(uses[["material_id", "batch_id", "purpose", "manufactured_on", "disposition",
+                              "material_lot", "state"]]),
+        "batch_tiers": batch_tiers,
+    }
+
+
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None
+
+
+def by_month(batches) -> list[dict]:
+    """GMP batches per month of manufacture, and the share made entirely with qualified materials."""
+    months: dict[str, list[bool]] = {}
+    for batch in batches:
+        months.setdefault(batch["month"], []).append(batch["ok"])
+    return [{"month": month, "batches": len(flags), "all_qualified": sum(flags), "share": _share(flags)}
+            for month, flags in sorted(months.items())]
+
+
+# findings
+
+
+def _named(material) -> str:
+    return f"{material['name']} from {material['supplier']} (material {material['material_id']}, tier " \
+           f"{material['risk_tier']})"
+
+
+def _lots(n: int) -> str:
+    return f"{n} GMP lot{'s' if n != 1 else ''}"
+
+
+def _day(value) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _span(days: pd.Series) -> str:
+    first, last = _day(days.min()), _day(days.max())
+    return f"on {first}" if first == last else f"from {first} to {last}"
+
+
+def _left_qa(n: int) -> str:
+    return "none has been released or administered yet" if n == 0 else \
+        f"{n} {'has' if n == 1 else 'have'} been released or administered"
+
+
+_LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
+
+
+def unqualified_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
+    bad = uses[uses["gmp"] & (uses["state"] == "not_qualified")]
+    out = []
+    for material_id, rows in bad.groupby("material_id", sort=True):
+        material = materials[materials["material_id"] == material_id].iloc[0]
+        batches = rows.drop_duplicates("batch_id")
+        left = int(batches["disposition"].isin(LEFT_QA).sum())
+        since = (f"it was qualified on {_day(material['qualified_on'])}, "
+                 f"after {'that lot' if len(batches) == 1 else 'those lots'}"
+                 if pd.notna(material["qualified_on"]) else "it is still not qualified")
+        message = (f"{_named(material)} went into {_lots(len(batches))} made {_span(batches['manufactured_on'])} "
+                   f"before it was qualified; {since}, and {_left_qa(left)}.")
+        evidence = records(rows[_LOT_COLUMNS].assign(qualified_on=material["qualified_on"]))
+        out.append(make(MT001, program_id, material_id, message, evidence, severity="high" if left else "medium"))
+    return out
+
+
+def below_phase_grade(ctx, program, materials: pd.DataFrame) -> list[Finding]:
+    row = ctx.expectations.at(EXPECTATION, program.phase, program.modality)
+    if row is None:
+        return []
+    item = ctx.expectations.items[EXPECTATION]
+    phase = _phase_words(program.phase)
+    expectation = (f"At {phase}, every material of risk tier {row.threshold} or higher is GMP-grade or qualified "
+                   f"(threshold: tier {row.threshold}, {row.severity}). {item.rationale}")
+    bad = materials[(materials["risk_tier"] >= row.threshold) & (materials["grade"] != "gmp")
+                    & (materials["state"] == "not_qualified") & (materials["current_phase_gmp_batches"] > 0)]
+    out = []
+    for material in records(bad):
+        message = (f"{_named(material)} is {material['grade']}-grade and not qualified, yet went into "
+                   f"{_lots(material['current_phase_gmp_batches'])} in {phase}; at {phase} a material of tier "
+                   f"{row.threshold} or higher must be GMP-grade or qualified. Qualify or replace it before the "
+                   "next lot.")
+        evidence = [{k: material[k] for k in ("material_id", "name", "supplier", "kind", "risk_tier", "grade",
+                                              "qualified_on", "current_phase_gmp_batches", "last_used")}]
+        out.append(make(MT002, program.program_id, material["material_id"], message, evidence,
+                        severity=row.severity, expectation=expectation, reference=item.reference))
+    return out
+
+
+def lapsed_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
+    bad = uses[uses["gmp"] & (uses["state"] == "lapsed")]
+    out = []
+    for material_id, rows in bad.groupby("material_id", sort=True):
+        material = materials[materials["material_id"] == material_id].iloc[0]
+        batches = rows.drop_duplicates("batch_id")
+        message = (f"{_named(material)} was past its requalify-by date ({_day(material['requalify_by'])}) when "
+                   f"{_lots(len(batches))} were made with it, the latest on {_day(batches['manufactured_on'].max())}; "
+                   "requalify it or stop using it.")
+        evidence = records(rows[_LOT_COLUMNS].assign(requalify_by=material["requalify_by"]))
+        out.append(make(MT003, program_id, material_id, message, evidence))
+    return out
+
+
+def unapproved_suppliers(program_id: str, switches: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
+    out = []
+    for switch in records(switches):
+        fit = switch["change_type"] in SUPPLIER_CHANGE_TYPES
+        approved = switch["approved_on"] if fit else None
+        if approved is not None and approved <= switch["first_gmp_use"]:
+            continue
+        lots = uses[(uses["material_id"] == switch["material_id"]) & uses["gmp"]]
+        if approved is not None:
+            lots = lots[pd.to_datetime(lots["manufactured_on"]) < pd.Timestamp(approved)]
+        batches = lots.drop_duplicates("batch_id")
+        left = int(batches["disposition"].isin(LEFT_QA).sum())
+        if switch["change_id"] is None:
+            record = "no change record names it"
+        elif not fit:
+            record = f"its change {switch['change_id']} is a {switch['change_type']} change, not a supplier change"
+        elif approved is None:
+            record = f"change {switch['change_id']} ({switch['change_title']}) is not approved"
+        else:
+            record = f"change {switch['change_id']} ({switch['change_title']}) was only approved on {approved}"
+        message = (f"{switch['name']} from {switch['supplier']} (material {switch['material_id']}) replaced "
+                   f"{switch['previous_suppliers']} from {switch['first_gmp_use']}, but {record}. "
+                   f"{_lots(len(batches))} {'was' if len(batches) == 1 else 'were'} made with it before an approved supplier change; {_left_qa(left)}.")
+        evidence = records(lots[_LOT_COLUMNS].assign(previous_suppliers=switch["previous_suppliers"],
+                                                     change_id=switch["change_id"], approved_on=approved))
+        out.append(make(MT004, program_id, switch["material_id"], message, evidence,
+                        severity="high" if left else "medium"))
+    return out
+
+
+def _phase_words(phase: str) -> str:
+    return {"preclinical": "preclinical", "bla": "BLA"}.get(phase, phase.replace("_", " ").capitalize())

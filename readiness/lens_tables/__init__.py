@@ -1,0 +1,1 @@
+"""Per-lens shaping of the report into the tables and chart frames pages draw, so a page only draws."""
