@@ -22,12 +22,8 @@ b AS (
         batch_id,
         process_version,
         manufactured_on,
-        CASE
-            WHEN disposition_on IS NOT NULL AND disposition_on <= $as_of THEN disposition
-            WHEN disposition_on IS NULL AND disposition <> 'in_process' THEN disposition
-            ELSE 'in_process'
-        END AS disposition,
-        CASE WHEN disposition_on <= $as_of THEN disposition_on END AS disposition_on
+        disposition_on_day(disposition, disposition_on, $as_of) AS disposition,
+        disposition_date_on_day(disposition_on, $as_of) AS disposition_on
     FROM batches
     WHERE manufactured_on <= $as_of
       AND purpose IN ('clinical', 'ppq')

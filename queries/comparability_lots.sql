@@ -19,11 +19,7 @@ WITH disposed AS (
         batch_id,
         process_version,
         manufactured_on,
-        CASE
-            WHEN disposition_on IS NOT NULL AND disposition_on <= $as_of THEN disposition
-            WHEN disposition_on IS NULL AND disposition <> 'in_process' THEN disposition
-            ELSE 'in_process'
-        END AS disposition
+        disposition_on_day(disposition, disposition_on, $as_of) AS disposition
     FROM batches
     WHERE manufactured_on <= $as_of
       AND purpose IN ('clinical', 'engineering', 'ppq')

@@ -18,12 +18,8 @@ SELECT
     b.purpose,
     b.purpose IN ('clinical', 'ppq') AS gmp,
     b.manufactured_on,
-    CASE
-        WHEN b.disposition_on IS NOT NULL AND b.disposition_on <= $as_of THEN b.disposition
-        WHEN b.disposition_on IS NULL AND b.disposition <> 'in_process' THEN b.disposition
-        ELSE 'in_process'
-    END AS disposition,
-    CASE WHEN b.disposition_on <= $as_of THEN b.disposition_on END AS disposition_on,
+    disposition_on_day(b.disposition, b.disposition_on, $as_of) AS disposition,
+    disposition_date_on_day(b.disposition_on, $as_of) AS disposition_on,
     u.material_lot,
     CASE
         WHEN m.qualified_on IS NULL OR m.qualified_on > b.manufactured_on THEN 'not_qualified'

@@ -13,13 +13,9 @@ SELECT
     d.opened_on,
     date_diff('day', d.opened_on, $as_of) AS age_days,
     d.batch_id,
-    CASE
-        WHEN b.batch_id IS NULL THEN NULL
-        WHEN b.disposition_on IS NOT NULL AND b.disposition_on <= $as_of THEN b.disposition
-        WHEN b.disposition_on IS NULL AND b.disposition <> 'in_process' THEN b.disposition
-        ELSE 'in_process'
-    END AS batch_disposition,
-    CASE WHEN b.disposition_on <= $as_of THEN b.disposition_on END AS batch_disposition_on
+    CASE WHEN b.batch_id IS NOT NULL THEN disposition_on_day(b.disposition, b.disposition_on, $as_of) END
+        AS batch_disposition,
+    disposition_date_on_day(b.disposition_on, $as_of) AS batch_disposition_on
 FROM deviations AS d
 LEFT JOIN batches AS b ON b.batch_id = d.batch_id AND b.manufactured_on <= $as_of
 WHERE d.opened_on <= $as_of

@@ -15,12 +15,8 @@ WITH made AS (
         b.purpose,
         b.process_version,
         b.manufactured_on,
-        CASE
-            WHEN b.disposition_on IS NOT NULL AND b.disposition_on <= $as_of THEN b.disposition
-            WHEN b.disposition_on IS NULL AND b.disposition <> 'in_process' THEN b.disposition
-            ELSE 'in_process'
-        END AS disposition,
-        CASE WHEN b.disposition_on <= $as_of THEN b.disposition_on END AS disposition_on,
+        disposition_on_day(b.disposition, b.disposition_on, $as_of) AS disposition,
+        disposition_date_on_day(b.disposition_on, $as_of) AS disposition_on,
         first_value(b.process_version) OVER (
             PARTITION BY b.program_id ORDER BY b.manufactured_on, b.batch_id) AS first_version
     FROM batches AS b

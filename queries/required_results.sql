@@ -14,12 +14,8 @@ WITH clinical AS (
         b.batch_id,
         b.process_version,
         b.manufactured_on,
-        CASE
-            WHEN b.disposition_on IS NOT NULL AND b.disposition_on <= $as_of THEN b.disposition
-            WHEN b.disposition_on IS NULL AND b.disposition <> 'in_process' THEN b.disposition
-            ELSE 'in_process'
-        END AS disposition,
-        CASE WHEN b.disposition_on <= $as_of THEN b.disposition_on END AS disposition_on
+        disposition_on_day(b.disposition, b.disposition_on, $as_of) AS disposition,
+        disposition_date_on_day(b.disposition_on, $as_of) AS disposition_on
     FROM batches AS b
     WHERE b.purpose = 'clinical'
       AND b.manufactured_on <= $as_of

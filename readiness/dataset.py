@@ -121,6 +121,7 @@ def load_dataset(location, today: date | None = None) -> Dataset:
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE SCHEMA typed")
     con.execute("CREATE TABLE excluded_rows (tbl VARCHAR, _file VARCHAR, _row BIGINT, code VARCHAR)")
+    con.execute(queries.load_sql("macros/as_of_rules"))  # the as-of rules every question shares
     loader = _Loader(con, source, today)
     if not source.exists():
         loader.problems.append(Problem(

@@ -1,0 +1,14 @@
+-- The as-of rules every question shares, defined once as DuckDB macros when a dataset is loaded.
+-- disposition_on_day(disposition, disposition_on, day): the batch's disposition as it stood on `day`; a
+--   disposition counts from its disposition_on, and one without a date is taken as known on every day.
+-- disposition_date_on_day(disposition_on, day): that date, or NULL if it lies after `day`.
+-- Parameters: none (the macros take their arguments from the question that uses them).
+-- Returns: nothing; it defines the two macros.
+CREATE OR REPLACE MACRO disposition_on_day(disposition, disposition_on, day) AS
+    CASE
+        WHEN disposition_on IS NOT NULL AND disposition_on <= day THEN disposition
+        WHEN disposition_on IS NULL AND disposition <> 'in_process' THEN disposition
+        ELSE 'in_process'
+    END;
+CREATE OR REPLACE MACRO disposition_date_on_day(disposition_on, day) AS
+    CASE WHEN disposition_on <= day THEN disposition_on END;
