@@ -19,7 +19,9 @@ cols[1].metric("⚠️ Warnings (rows excluded)", warnings)
 cols[2].metric("Rows excluded", f"{ds.rows_excluded:,}")
 
 st.subheader("Tables")
-st.dataframe(tables.table_states(ds), hide_index=True, width="stretch")
+states = tables.table_states(ds)
+st.dataframe(states, hide_index=True, width="stretch")
+widgets.download(states, "tables.csv")
 
 st.subheader("Problems")
 yardstick = data.expectations()
@@ -37,5 +39,7 @@ for p in ds.problems:
         if p.row_count > len(p.examples):
             text += f" and {p.row_count - len(p.examples):,} more"
     (st.error if p.severity == "error" else st.warning)(text, icon=icon)
+if ds.problems:
+    widgets.download(tables.problems_table(ds.problems), "problems.csv", "Download the problems (CSV)")
 st.caption("The same list comes from `python -m readiness validate --data DIR`. Excluded rows are left out of "
            "every figure; the files themselves are never changed.")

@@ -24,4 +24,6 @@ st.dataframe(matrix, hide_index=True, width="stretch", column_config={
 })
 widgets.download(matrix, "expectations.csv")
 st.subheader("Settings")
-st.dataframe(tables.settings_table(yardstick), hide_index=True)
+settings = tables.settings_table(yardstick)
+st.dataframe(settings, hide_index=True)
+widgets.download(settings, "expectation_settings.csv")

@@ -67,7 +67,9 @@ st.altair_chart(charts.status_grid(tables.status_grid(report), report["as_of"]),
 if v.program:
     program = next(p for p in report["programs"] if p["program_id"] == v.program)
     st.subheader(f"{program['program_id']} · {program['name']}: why {tables.STATUS_LABELS[program['status']]}")
-    st.dataframe(tables.lens_breakdown(program), hide_index=True, width="stretch")
+    breakdown = tables.lens_breakdown(program)
+    st.dataframe(breakdown, hide_index=True, width="stretch")
+    widgets.download(breakdown, f"{program['program_id']}_lenses.csv")
     for lens, name in LENSES.items():
         found = [f for f in program["findings"] if f["lens"] == lens]
         state = program["lens_status"][lens]

@@ -185,6 +185,11 @@ def baseline_gaps_by_month(report: dict) -> pd.DataFrame:
     return frame.groupby(["month", "state"], as_index=False, sort=True)[["results", "required"]].sum()
 
 
+def problems_table(problems) -> pd.DataFrame:
+    """Validation problems as rows, with the example rows joined, for a CSV the data owner can work through."""
+    return pd.DataFrame([{**p.to_dict(), "examples": "; ".join(p.to_dict()["examples"])} for p in problems])
+
+
 TABLE_STATES = {"ok": "✅ read", "absent": "➖ not provided (optional)", "blocked": "⛔ not usable"}
 
 

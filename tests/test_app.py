@@ -202,6 +202,8 @@ def test_broken_data_is_reported_and_the_app_keeps_working(monkeypatch, tmp_path
         "⛔ Errors (table or file not usable)": "1", "⚠️ Warnings (rows excluded)": "2", "Rows excluded": "6"}  # B2 and its 5 results
     assert "Table `changes` was not found" in at.error[0].value
     assert "batch_id=B2 (batches.parquet row 2)" in at.warning[0].value
+    assert [b.proto.label for b in at.get("download_button")] == ["Download this table (CSV)",
+                                                                  "Download the problems (CSV)"]
     at.switch_page("app_pages/portfolio.py").run()
     assert not at.exception
     assert "6 rows excluded by validation; table not usable: changes" in caption_text(at)
