@@ -68,7 +68,7 @@ def page(server):
 def test_deep_link_opens_the_program_view_and_keeps_it_across_pages(server, page):
     page.goto(f"{server}/baseline?program=BCMA-101&as_of=2026-11-24")
     main = page.locator("[data-testid='stMain']")
-    expect(main.get_by_text("Baseline completeness")).to_be_visible(timeout=60_000)
+    expect(main.get_by_text("Baseline completeness", exact=True)).to_be_visible(timeout=60_000)
     expect(main.get_by_text("as of 2026-11-24 · BCMA-101", exact=False)).to_be_visible()
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_completeness("BCMA-101"))
@@ -107,7 +107,7 @@ def test_picking_a_program_rewrites_the_link_and_the_next_page_keeps_it(server, 
     expect(page).to_have_url(re.compile(r"/baseline\?.*program=CAR19-201"))
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(_completeness("CAR19-201"))
-    expect(page.locator("[data-testid='stSidebar']").get_by_text("As of")).to_be_visible()
+    expect(page.locator("[data-testid='stSidebar']").get_by_text("As of", exact=True)).to_be_visible()
 
 
 def _completeness(program_id: str) -> str:
