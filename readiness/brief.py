@@ -11,7 +11,6 @@ from datetime import date
 from . import __version__
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
-from .findings import SEVERITIES
 from .report import build_report
 
 ACTIVITY = {  # query name -> what the brief calls it
@@ -92,10 +91,6 @@ def needs_decision(new: list[dict], open_now: list[dict]) -> list[str]:
     lines += [f"{f['code']} ({DECISION_CODES[f['code']]}): {f['message']}" for f in open_now
               if f["code"] in DECISION_CODES]
     return lines
-
-
-def severity_order(finding: dict) -> tuple:
-    return SEVERITIES.index(finding["severity"]), finding["code"], finding["subject"]
 
 
 def provenance(brief: dict) -> str:

@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from .brief import ACTIVITY, provenance, severity_order
-from .scoring import STATUS_WORDS
+from .brief import ACTIVITY, provenance
+from .findings import sort_key
+from .tables import STATUS_LABELS
 
-_ICONS = {"off_track": "⛔", "unknown": "❔", "at_risk": "⚠️", "on_track": "✅", "not_assessed": "➖", None: ""}
 _CSS = """
 @page { margin: 12mm; }
 body { font: 10pt/1.4 "Helvetica Neue", Arial, sans-serif; color: #1b1b1b; margin: 0 auto; max-width: 190mm; }
@@ -69,7 +69,7 @@ def _tiles(totals: dict) -> str:
 
 
 def _status(status) -> str:
-    return f"{_ICONS[status]} {STATUS_WORDS[status]}" if status else "—"
+    return STATUS_LABELS[status] if status else "—"
 
 
 def _program_rows(programs: list[dict]) -> pd.DataFrame:
@@ -90,7 +90,7 @@ def _decisions(programs: list[dict]) -> str:
 def _findings(programs: list[dict], key: str, empty: str) -> str:
     out = []
     for p in programs:
-        found = sorted(p[key], key=severity_order)
+        found = sorted(p[key], key=sort_key)
         if not found:
             continue
         out.append(f"<h3>{_e(p['program_id'])} · {_e(p['name'])}</h3><ul>")

@@ -319,13 +319,13 @@ class _Loader:
                            {"allowed": list(col.enum)}, "typed",
                            f"the value is not one of {', '.join(col.enum)}", show_values=True)
             if col.type == "date":
-                condition = f"{q(col.name)} < DATE '{EARLIEST_DATE}'"
+                condition = f"{q(col.name)} < $earliest"
                 sentence = f"the date is before {EARLIEST_DATE}"
-                params = {}
+                params = {"earliest": date.fromisoformat(EARLIEST_DATE)}
                 if not col.future_ok:
                     condition += f" OR {q(col.name)} > $today"
                     sentence += f" or after today ({self.today.isoformat()})"
-                    params = {"today": self.today}
+                    params["today"] = self.today
                 self._flag(table, col, "date_out_of_range", condition, params, "typed", sentence, show_values=True)
         for code, name, sentence, column, needs in TABLE_CHECKS.get(table.name, ()):
             if all(self.tables[n].status == "ok" for n in needs):

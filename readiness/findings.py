@@ -76,6 +76,7 @@ def make(rule_: Rule, program_id: str, subject: str, message: str, evidence: lis
                    expectation or rule_.expectation, reference or rule_.reference)
 
 
-def sort_key(finding: Finding) -> tuple:
-    """Most severe first, then by code and subject, so listings are stable."""
-    return SEVERITIES.index(finding.severity), finding.code, finding.subject
+def sort_key(finding: Finding | dict) -> tuple:
+    """Most severe first, then by program, code and subject, so every listing (report, page, brief) is stable."""
+    get = finding.get if isinstance(finding, dict) else lambda name: getattr(finding, name)
+    return SEVERITIES.index(get("severity")), get("program_id"), get("code"), get("subject")

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from .contract import PHASES
-from .findings import LENSES, RULES
+from .findings import LENSES, RULES, sort_key
 from .scoring import STATUS_WORDS, STATUSES
 
 STATUS_ICONS = {"off_track": "⛔", "unknown": "❔", "at_risk": "⚠️", "on_track": "✅", "not_assessed": "➖"}
@@ -108,8 +108,7 @@ def findings(report: dict, lens: str | None = None) -> list[dict]:
         for f in p["findings"]:
             if lens is None or f["lens"] == lens:
                 out.append({**f, "program": p["name"]})
-    order = {"high": 0, "medium": 1, "low": 2}
-    return sorted(out, key=lambda f: (order[f["severity"]], f["program_id"], f["code"], f["subject"]))
+    return sorted(out, key=sort_key)
 
 
 def findings_table(found: list[dict]) -> pd.DataFrame:
@@ -149,8 +148,7 @@ def brief_programs(brief: dict) -> pd.DataFrame:
 def brief_findings(brief: dict, key: str) -> list[dict]:
     """New or resolved findings of every program, most severe first, in the shape findings lists take."""
     found = [{**f, "program": p["name"]} for p in brief["programs"] for f in p[key]]
-    order = {"high": 0, "medium": 1, "low": 2}
-    return sorted(found, key=lambda f: (order[f["severity"]], f["program_id"], f["code"], f["subject"]))
+    return sorted(found, key=sort_key)
 
 
 def brief_decisions(brief: dict) -> pd.DataFrame:
