@@ -34,8 +34,12 @@ test: $(VENV)/.dev
 sample: $(VENV)/.runtime
 	$(PY) sample_data/generate.py
 
-bench:
-	@echo "make bench: reserved for the benchmark, which is not built yet." >&2; exit 2
+# Page timings against their budgets, the DuckDB floor and pandas, then a 10-session browser load check.
+# SCALE=S (the sample, a few minutes), M (50 programs, 1M results) or L (200 programs, 10M results); see docs/performance.md.
+SCALE ?= S
+bench: $(VENV)/.dev
+	.ci/install-browser
+	$(PY) -m bench --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache tests/artifacts

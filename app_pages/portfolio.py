@@ -4,11 +4,12 @@ import streamlit as st
 
 from readiness import tables
 from readiness.findings import LENSES
+from readiness.report import with_trend
 from readiness.ui import charts, data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of, trend=True)
+report = data.report(ds, v.as_of)
 
 st.title("Portfolio")
 widgets.notices(v)
@@ -32,34 +33,28 @@ if counts["unknown"]:
 st.subheader("Programs, worst first")
 st.caption("Select a row to open that program. Status comes from the open findings (docs/scoring.md): any high "
            "finding is off track, any medium one at risk; the program takes its worst lens.")
-portfolio = tables.portfolio(report)
-st.session_state["_portfolio_ids"] = list(portfolio["program_id"])
-st.dataframe(
-    portfolio, hide_index=True, width="stretch", key="portfolio_table", on_select=view.pick_program_from_table,
-    selection_mode="single-row",
-    column_config={
-        "program_id": st.column_config.TextColumn("Program", pinned=True),
-        "program": st.column_config.TextColumn("Name"),
-        "modality": st.column_config.TextColumn("Modality"),
-        "phase": st.column_config.TextColumn("Phase"),
-        "status": st.column_config.TextColumn("Status"),
-        "score": st.column_config.ProgressColumn("Score (0-100)", min_value=0, max_value=100, format="%d"),
-        "score_trend": st.column_config.LineChartColumn("Score at the last 12 month ends", y_min=0, y_max=100),
-        **{f"lens_{lens}": st.column_config.TextColumn(name) for lens, name in LENSES.items()},
-        "baseline_completeness_pct": st.column_config.NumberColumn("Baseline completeness (%)", format="%.1f"),
-        "irrecoverable_gaps": st.column_config.NumberColumn("Irrecoverable gaps (results)"),
-        "high_findings": st.column_config.NumberColumn("High findings"),
-        "top_finding": st.column_config.TextColumn("Top finding", width="large"),
-        "next_milestone": st.column_config.TextColumn("Next milestone"),
-        "next_milestone_on": st.column_config.TextColumn("Milestone date"),
-        "days_to_milestone": st.column_config.NumberColumn("Days to milestone"),
-    },
-)
-cols = st.columns(2)
-with cols[0]:
-    widgets.download(portfolio, "portfolio.csv")
-cols[1].download_button("Download the full report (JSON)", tables.as_json(report), f"cmc-report-{report['as_of']}.json",
-                        "application/json", key="report_json")
+COLUMNS = {
+    "program_id": st.column_config.TextColumn("Program", pinned=True),
+    "program": st.column_config.TextColumn("Name"),
+    "modality": st.column_config.TextColumn("Modality"),
+    "phase": st.column_config.TextColumn("Phase"),
+    "status": st.column_config.TextColumn("Status"),
+    "score": st.column_config.ProgressColumn("Score (0-100)", min_value=0, max_value=100, format="%d"),
+    "score_trend": st.column_config.LineChartColumn("Score at the last 12 month ends", y_min=0, y_max=100),
+    **{f"lens_{lens}": st.column_config.TextColumn(name) for lens, name in LENSES.items()},
+    "baseline_completeness_pct": st.column_config.NumberColumn("Baseline completeness (%)", format="%.1f"),
+    "irrecoverable_gaps": st.column_config.NumberColumn("Irrecoverable gaps (results)"),
+    "high_findings": st.column_config.NumberColumn("High findings"),
+    "top_finding": st.column_config.TextColumn("Top finding", width="large"),
+    "next_milestone": st.column_config.TextColumn("Next milestone"),
+    "next_milestone_on": st.column_config.TextColumn("Milestone date"),
+    "days_to_milestone": st.column_config.NumberColumn("Days to milestone"),
+}
+# The day's report is drawn at once; the 12 month-end trend (twelve more reports) fills in when it is ready.
+table = st.empty()
+table.dataframe(tables.portfolio(report), hide_index=True, width="stretch", column_config=COLUMNS)
+downloads = st.empty()
+downloads.caption("⏳ Computing the scores at the last 12 month ends for the trend column…")
 
 st.altair_chart(charts.status_grid(tables.status_grid(report), report["as_of"]), width="stretch",
                 alt="Grid of programs by lens; each cell names the status and score.")
@@ -83,3 +78,15 @@ if v.program:
                 st.dataframe(tables.findings_table(found), hide_index=True, width="stretch")
 else:
     st.caption("Select a program (row or sidebar) to see which findings drive its status.")
+
+report = with_trend(report, data.trend(ds, v.as_of))
+portfolio = tables.portfolio(report)
+st.session_state["_portfolio_ids"] = list(portfolio["program_id"])
+table.dataframe(portfolio, hide_index=True, width="stretch", key="portfolio_table",
+                on_select=view.pick_program_from_table, selection_mode="single-row", column_config=COLUMNS)
+with downloads.container():
+    cols = st.columns(2)
+    with cols[0]:
+        widgets.download(portfolio, "portfolio.csv")
+    cols[1].download_button("Download the full report (JSON)", tables.as_json(report),
+                            f"cmc-report-{report['as_of']}.json", "application/json", key="report_json")

@@ -120,7 +120,7 @@ def load_dataset(location, today: date | None = None) -> Dataset:
     con = duckdb.connect(":memory:")
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE SCHEMA typed")
-    con.execute("CREATE TABLE excluded_rows (tbl VARCHAR, _file VARCHAR, _row BIGINT, code VARCHAR)")
+    con.execute("CREATE TABLE excluded_rows (tbl VARCHAR, _file UBIGINT, _row BIGINT, code VARCHAR)")
     con.execute(queries.load_sql("macros/as_of_rules"))  # the as-of rules every question shares
     loader = _Loader(con, source, today)
     if not source.exists():
@@ -208,7 +208,9 @@ class _Loader:
                       "unreadable_file", file=self.source.display(file))
 
     def _read_raw(self, table: Table, files: list[str], hive: bool) -> bool:
-        """raw.<table>: the contract columns as found, plus `_file` and the 1-based `_row` of each row."""
+        """raw.<table>: the contract columns as found, plus `_file` (the file's position in the table's `files`)
+        and the 1-based `_row` of each row. A position, not a path: at ten million rows a path per row was a
+        gigabyte of memory."""
         try:
             reserved = [c for c in self._columns(files, hive) if c in (_ROW_NUMBER, _FILE_COLUMN)]
         except duckdb.Error:
@@ -242,7 +244,7 @@ class _Loader:
         """Only contract columns are kept, so an extra column named like the bookkeeping ones cannot clash."""
         contract = {c.name for c in table.columns}
         columns = "".join(f"{q(c)}, " for c in self._columns(files, hive) if c in contract)
-        options = f", filename = '{_FILE_COLUMN}', file_row_number = true"
+        options = ", file_row_number = true"
         self.con.execute(
             f"CREATE OR REPLACE TABLE raw.{q(table.name)} AS SELECT {columns}{_FILE_COLUMN} AS _file, "
             f"{_ROW_NUMBER} + 1 AS _row FROM {_SCAN.format(options=options)}", {"files": files, "hive": hive})
@@ -370,7 +372,8 @@ class _Loader:
         rows = self.con.execute(
             f"SELECT h._file, h._row, {label_sql} FROM hits h JOIN typed.{q(table.name)} t "
             f"USING (_file, _row) ORDER BY h._file, h._row LIMIT {MAX_EXAMPLES}").fetchall()
-        examples = [RowRef(self.source.display(r[0]), int(r[1]),
+        files = self.tables[table.name].files
+        examples = [RowRef(files[r[0]], int(r[1]),
                            {c: v for c, v in zip(labels, r[2:]) if v is not None} if labels else {})
                     for r in rows]
         if value_column:
@@ -397,7 +400,7 @@ class _Loader:
 
 
 _SCAN = "read_parquet($files, union_by_name = true, hive_partitioning = $hive{options})"
-_FILE_COLUMN = "__readiness_source_file"  # an export is unlikely to carry a column of this name
+_FILE_COLUMN = "file_index"  # DuckDB's virtual column: the file's position in the list read
 _ROW_NUMBER = "file_row_number"  # fixed by DuckDB's read_parquet option
 
 _KEPT = "NOT EXISTS (SELECT 1 FROM excluded_rows e WHERE e.tbl = $t AND e._file = t._file AND e._row = t._row)"

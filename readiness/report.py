@@ -41,15 +41,7 @@ def build_report(ds, as_of: date, program_id: str | None = None, expectations: E
                  trend: bool = True) -> dict:
     expectations = expectations or load_expectations()
     programs = _snapshot(ds, as_of, program_id, expectations)
-    if trend:
-        history = {day: {p["program_id"]: p for p in _snapshot(ds, day, program_id, expectations)}
-                   for day in trend_dates(as_of)[:-1]}
-        history[as_of] = {p["program_id"]: p for p in programs}
-        for p in programs:
-            p["trend"] = [{"as_of": day.isoformat(), "status": then[p["program_id"]]["status"],
-                           "score": then[p["program_id"]]["score"]}
-                          for day, then in history.items() if p["program_id"] in then]
-    return {
+    report = {
         "as_of": as_of.isoformat(),
         "product_version": __version__,
         "data": {
@@ -64,6 +56,30 @@ def build_report(ds, as_of: date, program_id: str | None = None, expectations: E
         "summary": summary(programs, as_of),
         "programs": sorted(programs, key=worst_first),
     }
+    return with_trend(report, build_trend(ds, as_of, program_id, expectations)) if trend else report
+
+
+def build_trend(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None
+                ) -> dict[str, list[dict]]:
+    """Each program's status and score at the 12 month ends before `as_of`, oldest first: twelve more reports.
+
+    Kept apart from the day's report so a page can show that report at once and add the trend when it is ready.
+    """
+    expectations = expectations or load_expectations()
+    history: dict[str, list[dict]] = {}
+    for day in trend_dates(as_of)[:-1]:
+        for p in _snapshot(ds, day, program_id, expectations):
+            history.setdefault(p["program_id"], []).append(
+                {"as_of": day.isoformat(), "status": p["status"], "score": p["score"]})
+    return history
+
+
+def with_trend(report: dict, history: dict[str, list[dict]]) -> dict:
+    """The report with each program's `trend`: its month-end points, then the report's own day."""
+    programs = [{**p, "trend": [*history.get(p["program_id"], []),
+                                {"as_of": report["as_of"], "status": p["status"], "score": p["score"]}]}
+                for p in report["programs"]]
+    return {**report, "programs": programs}
 
 
 def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectations) -> list[dict]:

@@ -272,7 +272,7 @@ def test_extra_column_named_like_the_loaders_bookkeeping_is_ignored(make_data, c
     assert batch_ids(ds) == ["B1"]
 
 
-@pytest.mark.parametrize("column", ["file_row_number", "__readiness_source_file"])
+@pytest.mark.parametrize("column", ["file_row_number", "file_index"])
 def test_the_loaders_two_reserved_column_names_are_a_clear_error(make_data, column):
     """DuckDB fixes the row-number name; the export gets a clear error rather than a crash."""
     t = minimal_tables()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from ..stats.control import BASELINE, FIXED, IMRLimits, control_chart, imr_limits, ppk
+from ..stats.control import BASELINE, FIXED, IMRLimits, control_chart_columns, imr_limits, ppk
 from .lens import LensResult, records
 
 LENS = "process_control"
@@ -151,15 +151,40 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
         approvals.setdefault((row["program_id"], row["attribute"]), []).append(row)
     introduced = {(r["program_id"], r["process_version"]): r["introduced_by"] for r in versions}
     current = {r["program_id"]: r["process_version"] for r in versions if r["is_current"]}
+    columns = {name: lots[name].to_numpy(dtype=object) for name in LOT_COLUMNS}
+    columns["value"] = lots["value"].to_numpy(float)
+    columns["manufactured_on"] = lots["manufactured_on"].to_numpy("datetime64[D]")
+    columns["tested_on"] = lots["tested_on"].to_numpy("datetime64[D]")
+    by_program: dict[str, dict] = {}
+    for (p, v), by in introduced.items():
+        by_program.setdefault(p, {})[v] = by
     out = {}
-    for (pid, name), rows in lots.groupby(["program_id", "attribute"], sort=True):
-        out[(pid, name)] = attribute_chart(
-            rows.reset_index(drop=True), approvals.get((pid, name), []),
-            {v: by for (p, v), by in introduced.items() if p == pid}, current.get(pid), settings)
+    for start, stop in _groups(columns["program_id"], columns["attribute"]):
+        pid, name = columns["program_id"][start], columns["attribute"][start]
+        out[(pid, name)] = attribute_chart({k: c[start:stop] for k, c in columns.items()},
+                                           approvals.get((pid, name), []), by_program.get(pid, {}),
+                                           current.get(pid), settings)
     return out
 
 
-def attribute_chart(lots: pd.DataFrame, approvals: list[dict], introduced: dict, current: str | None,
+LOT_COLUMNS = ("program_id", "attribute", "kind", "unit", "lower_limit", "upper_limit", "batch_id", "purpose",
+               "process_version", "disposition")
+
+
+def _groups(*keys: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of equal keys; the query returns the lots sorted by them."""
+    n = len(keys[0])
+    if n == 0:
+        return []
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for key in keys:
+        change[1:] |= key[1:] != key[:-1]
+    starts = np.flatnonzero(change)
+    return list(zip(starts.tolist(), [*starts[1:].tolist(), n]))
+
+
+def attribute_chart(lots: dict[str, np.ndarray], approvals: list[dict], introduced: dict, current: str | None,
                     settings: Settings) -> Chart:
     """The I-MR chart of one attribute across its process versions, each version with its own limits.
 
@@ -167,11 +192,11 @@ def attribute_chart(lots: pd.DataFrame, approvals: list[dict], introduced: dict,
     day, else the version's baseline; run rules restart at each change of limits, moving ranges run across the
     whole version. `introduced` maps a version to the changes that introduce it.
     """
-    first = lots.iloc[0]
+    first = {name: column[0] for name, column in lots.items()}
     lower, upper = _number(first["lower_limit"]), _number(first["upper_limit"])
-    values = lots["value"].to_numpy(float)
-    versions = lots["process_version"].to_numpy(object)
-    made = lots["manufactured_on"].to_numpy("datetime64[D]")
+    values = lots["value"]
+    versions = lots["process_version"]
+    made = lots["manufactured_on"]
     n = len(values)
     out = {name: np.full(n, np.nan) for name in ("moving_range", "centre", "lcl", "ucl", "mr_ucl")}
     out.update({name: np.zeros(n, dtype=bool) for name in ("in_baseline", "out_of_spec", "version_start",
@@ -197,11 +222,10 @@ def attribute_chart(lots: pd.DataFrame, approvals: list[dict], introduced: dict,
             else:
                 limits = _fixed(mine[key], settings)
                 segment = f"{version} · approved limits from {mine[key]['approved_on']}"
-            chart = control_chart(values[where], limits, lower_spec=lower, upper_spec=upper, rules=settings.rules,
-                                  params=settings.params)
-            for name in ("centre", "lcl", "ucl", "mr_ucl"):
-                out[name][where] = chart[name].to_numpy()
-            out["out_of_spec"][where] = chart["out_of_spec"].to_numpy()
+            chart = control_chart_columns(values[where], limits, lower_spec=lower, upper_spec=upper,
+                                          rules=settings.rules, params=settings.params)
+            for name in ("centre", "lcl", "ucl", "mr_ucl", "out_of_spec"):
+                out[name][where] = chart[name]
             out["segment"][where] = segment
             out["segment_start"][where[0]] = True
             out["limits_source"][where] = _source(limits)
@@ -211,12 +235,12 @@ def attribute_chart(lots: pd.DataFrame, approvals: list[dict], introduced: dict,
             out["signal"][where] = [settings.rule_label(min(f)) if f else quiet for f in found]
     frame = pd.DataFrame({
         "lot": np.arange(1, n + 1),
-        "batch_id": lots["batch_id"].to_numpy(object),
+        "batch_id": lots["batch_id"],
         "process_version": versions,
-        "manufactured_on": lots["manufactured_on"].to_numpy(),
-        "purpose": lots["purpose"].to_numpy(object),
-        "disposition": lots["disposition"].to_numpy(object),
-        "tested_on": lots["tested_on"].to_numpy(),
+        "manufactured_on": made,
+        "purpose": lots["purpose"],
+        "disposition": lots["disposition"],
+        "tested_on": lots["tested_on"],
         "value": values,
         **out,
         "mr_beyond": out["moving_range"] > out["mr_ucl"],

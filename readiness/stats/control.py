@@ -265,8 +265,19 @@ def control_chart(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRL
     checked; the caller shows ``limits.reason``. ``mr_beyond`` is a moving range above the MR chart's UCL;
     out of specification is strictly outside a limit.
     """
+    index = values.index if isinstance(values, pd.Series) else None
+    columns = control_chart_columns(values, limits, lower_spec=lower_spec, upper_spec=upper_spec, rules=rules,
+                                    params=params)
+    return pd.DataFrame(columns, index=index if index is not None else pd.RangeIndex(len(columns["value"])))
+
+
+def control_chart_columns(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRLimits, *,
+                          lower_spec: float | None = None, upper_spec: float | None = None,
+                          rules: Iterable[int] = WESTERN_ELECTRIC,
+                          params: Mapping[int, Mapping[str, float]] | None = None) -> dict[str, np.ndarray | list]:
+    """`control_chart` as plain columns: a portfolio charts thousands of attributes, and a frame each cost more
+    than the statistics."""
     x = _values(values)
-    index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(x))
     if limits.sufficient:
         signals = nelson_signals(x, limits.centre, limits.sigma, rules, params)
     else:
@@ -281,12 +292,12 @@ def control_chart(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRL
         out_of_spec |= x < lower_spec
     if upper_spec is not None:
         out_of_spec |= x > upper_spec
-    return pd.DataFrame({
+    return {
         "value": x,
         "moving_range": moving_range,
         "in_baseline": np.arange(len(x)) < limits.n,
-        **drawn,
+        **{name: np.full(len(x), value) for name, value in drawn.items()},
         "mr_beyond": moving_range > drawn["mr_ucl"],
         "rules": signals,
         "out_of_spec": out_of_spec,
-    }, index=index)
+    }

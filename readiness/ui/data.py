@@ -18,7 +18,7 @@ from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..brief import build_brief
 from ..brief_html import render_html
-from ..report import build_report
+from ..report import build_report, build_trend
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
 from . import auth
 
@@ -84,13 +84,24 @@ def _cached_query(ds: Dataset, name: str, params: dict) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Computing the report…", max_entries=256)
 def _report(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
-            _yardstick: Expectations, yardstick_key: tuple, trend: bool) -> dict:
-    return build_report(_ds, as_of, program_id, _yardstick, trend=trend)
+            _yardstick: Expectations, yardstick_key: tuple) -> dict:
+    return build_report(_ds, as_of, program_id, _yardstick, trend=False)
 
 
-def report(ds: Dataset, as_of: date, program_id: str | None = None, trend: bool = False) -> dict:
-    """Lens pages need one day; only the Portfolio asks for the 12 month-end trend, which costs 12 more."""
-    return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key(), trend)
+def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
+    """One day's report: what every page starts from."""
+    return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)  # the Portfolio says it is computing the trend
+def _trend(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
+           _yardstick: Expectations, yardstick_key: tuple) -> dict:
+    return build_trend(_ds, as_of, program_id, _yardstick)
+
+
+def trend(ds: Dataset, as_of: date, program_id: str | None = None) -> dict[str, list[dict]]:
+    """The Portfolio's 12 month-end points (twelve more reports), asked for after the day's report is on screen."""
+    return _trend(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
 
 
 @st.cache_data(show_spinner="Comparing the two days…", max_entries=64)
