@@ -85,12 +85,15 @@ def _run(args: list[str], timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_pages(data: Path, as_of: date, program: str, timeout: float, only: list[str] | None) -> list[dict]:
+def measure_pages(data: Path, as_of: date, program: str, timeout: float, only: list[str] | None,
+                  scope_only: str | None) -> list[dict]:
     rows = []
     for page, (_, scopes) in PAGES.items():
         if only and page not in only:
             continue
         for scope in scopes:
+            if scope_only and scope != scope_only and scope_only in scopes:
+                continue
             common = ["--data", str(data), "--page", page, "--as-of", as_of.isoformat()]
             if scope == "one":
                 common += ["--program", program]
@@ -150,7 +153,9 @@ def markdown(result: dict) -> str:
         f"{shape['results']:,} results",
         "",
         f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, DuckDB {m['duckdb']}; "
-        f"as of {result['as_of']}; run {result['started']}, {result['seconds']:.0f} s.",
+        f"as of {result['as_of']}; run {result['started']}, {result['seconds']:.0f} s"
+        + (f" (the load check; the pages were measured {result['pages_started']})." if "pages_started" in result
+           else "."),
         "",
         "| Page | Programs | Cold (s) | Warm (s) | Budget (s) | Floor (s) | Warm ÷ floor | pandas (s) "
         "| pandas ÷ warm | Peak (MB) |",
@@ -194,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="time limit per measurement (seconds)")
     parser.add_argument("--sessions", type=int, default=10, help="browser sessions in the load check (0: none)")
     parser.add_argument("--page", action="append", help="measure only this page (repeatable)")
+    parser.add_argument("--scope", choices=("one", "all"),
+                        help="of the pages with both views, measure only this one (the Portfolio and the full "
+                             "report exist only for all programs and are always measured)")
+    parser.add_argument("--load-only", action="store_true",
+                        help="run only the load check and merge it into the scale's earlier results in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -206,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
               "started": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
               "data": {"location": str(data), "rows": rows_written}}
     print(f"Scale {args.scale} from {data}", file=sys.stderr)
-    result["pages"] = measure_pages(data, args.as_of, program, args.timeout, args.page)
+    if args.load_only:
+        earlier = json.loads((args.out / f"{args.scale}.json").read_text())
+        result["pages"], result["pages_started"] = earlier["pages"], earlier.get("pages_started", earlier["started"])
+    else:
+        result["pages"] = measure_pages(data, args.as_of, program, args.timeout, args.page, args.scope)
     if args.sessions:
         from .load import run_load_check
         print(f"  load check: {args.sessions} sessions …", file=sys.stderr)

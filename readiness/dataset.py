@@ -84,7 +84,6 @@ class Dataset:
     tables: dict[str, TableState]
     problems: list[Problem]
     fingerprint: str
-    query_hook: object = None  # optional cache: callable(dataset, name, params) -> DataFrame
     scope: str | None = None  # schema of views limited to one reader's programs (access.restrict); None: all
 
     @property
@@ -100,8 +99,6 @@ class Dataset:
         return [p for p in self.problems if p.severity == "error"]
 
     def query(self, name: str, **params) -> pd.DataFrame:
-        if self.query_hook is not None:
-            return self.query_hook(self, name, params)
         return queries.run(self.con, name, params, self.scope)
 
     def excluded_summary(self) -> str:

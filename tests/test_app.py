@@ -208,3 +208,20 @@ def test_broken_data_is_reported_and_the_app_keeps_working(monkeypatch, tmp_path
     assert not at.exception
     assert "6 rows excluded by validation; table not usable: changes" in caption_text(at)
     assert at.dataframe[0].value["status"].iloc[0] == "❔ Unknown (data not usable)"
+
+
+def _rendered(at: AppTest) -> list:
+    """What a reader sees of a page: every table's values, metric and heading, in order."""
+    return ([d.value.to_json(orient="split", date_format="iso") for d in at.dataframe]
+            + [(m.label, m.value) for m in at.metric] + [t.value for t in at.title] + [h.value for h in at.subheader])
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("app_pages/expectations.py",
+                                                                "app_pages/data_health.py")])
+@pytest.mark.parametrize("program", ["CAR19-201", None])
+def test_a_second_reader_sees_what_the_first_saw(monkeypatch, page, program):
+    """Reports are shared between sessions as one object: a page that changed it would show the next reader
+    something else."""
+    params = {"as_of": AS_OF, **({"program": program} if program else {})}
+    first = _rendered(open_app(monkeypatch, page=page, **params))
+    assert first == _rendered(open_app(monkeypatch, page=page, **params))

@@ -1,4 +1,7 @@
-"""One validated dataset per process, and query results cached on the data files' fingerprint.
+"""One validated dataset per process, and reports cached on the data files' fingerprint.
+
+Reports are cached, not the query results behind them: the Portfolio's trend runs its questions for
+twelve past days, and keeping those frames held gigabytes at 50 programs for no later use.
 
 Every cached result is also keyed on the reader's data scope (`ds.scope`, see readiness.access): two readers
 with different programs never share an entry.
@@ -9,11 +12,10 @@ from __future__ import annotations
 import os
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from .. import access, queries
+from .. import access
 from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..brief import build_brief
@@ -57,9 +59,7 @@ def _expectations(path: str | None, stamp: int) -> Expectations:
 
 @st.cache_resource(show_spinner="Reading and validating the data…", max_entries=2)
 def _load(location: str, fingerprint: str, today: date) -> Dataset:
-    ds = load_dataset(location, today)
-    ds.query_hook = _cached_query
-    return ds
+    return load_dataset(location, today)
 
 
 def dataset() -> Dataset:
@@ -73,16 +73,10 @@ def dataset() -> Dataset:
                            auth.allowed())
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _query(_ds: Dataset, fingerprint: str, scope: str | None, name: str, params: dict) -> pd.DataFrame:
-    return queries.run(_ds.con, name, params, scope)
-
-
-def _cached_query(ds: Dataset, name: str, params: dict) -> pd.DataFrame:
-    return _query(ds, ds.fingerprint, ds.scope, name, params)
-
-
-@st.cache_data(show_spinner="Computing the report…", max_entries=256)
+# Reports, trends and briefs are kept once per process and handed to every session as the same object
+# (cache_resource): a copy per session (cache_data) cost each reader a private copy of a portfolio's report
+# (about 1 GB at 50 programs) and the time to unpickle it on every rerun. Pages only read them.
+@st.cache_resource(show_spinner="Computing the report…", max_entries=256)
 def _report(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
             _yardstick: Expectations, yardstick_key: tuple) -> dict:
     return build_report(_ds, as_of, program_id, _yardstick, trend=False)
@@ -93,7 +87,7 @@ def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
     return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)  # the Portfolio says it is computing the trend
+@st.cache_resource(show_spinner=False, max_entries=64)  # the Portfolio says it is computing the trend
 def _trend(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
            _yardstick: Expectations, yardstick_key: tuple) -> dict:
     return build_trend(_ds, as_of, program_id, _yardstick)
@@ -104,7 +98,7 @@ def trend(ds: Dataset, as_of: date, program_id: str | None = None) -> dict[str, 
     return _trend(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
 
 
-@st.cache_data(show_spinner="Comparing the two days…", max_entries=64)
+@st.cache_resource(show_spinner="Comparing the two days…", max_entries=64)
 def _brief(_ds: Dataset, fingerprint: str, scope: str | None, since: date, as_of: date, program_id: str | None,
            _yardstick: Expectations, yardstick_key: tuple) -> dict:
     return build_brief(_ds, since, as_of, program_id, _yardstick)
