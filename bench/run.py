@@ -185,6 +185,8 @@ def markdown(result: dict) -> str:
                       f"a program page (Baseline) {_pair(load['program_page_s'])}; {len(load['errors'])} errors; "
                       f"server peak {load['server_peak_mb']:,.0f} MB; cold start (server launch to the first "
                       f"Portfolio content) {_s(load['cold_start_s'])} s."]
+    if result.get("note"):
+        lines += ["", result["note"]]
     lines += ["", "Budgets met in this run: " + ", ".join(
         f"{name.replace('_', ' ')}: {'yes' if ok else 'NO'}" for name, ok in result["verdicts"].items()
         if name != "scale")]

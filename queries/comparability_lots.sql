@@ -69,6 +69,7 @@ values_ AS (
     SELECT r.batch_id, r.attribute, avg(r.value) AS value
     FROM results AS r
     WHERE r.tested_on <= $as_of AND r.status = 'valid' AND isfinite(r.value)
+      AND r.batch_id IN (SELECT batch_id FROM lots)  -- only the exercises' lots, not every program's results
     GROUP BY r.batch_id, r.attribute
 )
 SELECT

@@ -28,6 +28,7 @@ used AS (
     JOIN batches AS b ON b.batch_id = u.batch_id
     LEFT JOIN phase_start AS ps ON ps.program_id = b.program_id
     WHERE b.manufactured_on <= $as_of
+      AND ($program_id IS NULL OR b.program_id = $program_id)  -- a material is used by its own program only
     GROUP BY u.material_id
 )
 SELECT
