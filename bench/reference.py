@@ -52,7 +52,7 @@ def floor(con, page: str, program_id: str | None) -> None:
     names = sorted({t for lens in lenses_of(page) for t in LENS_TABLES[lens]})
     cursor = con.cursor()
     try:
-        for name in names:
+        for name in names:  # identifiers from the contract (DuckDB cannot bind them); the program id is bound
             hashed = ", ".join(f'"{c}"' for c in columns[name])
             where = ""
             if program_id is not None:
@@ -79,7 +79,7 @@ def read_tables(data: Path, page: str, program_id: str | None) -> dict[str, pd.D
             frames[name] = pd.read_parquet(data / f"{name}.parquet")
     for name, frame in frames.items():
         for column in frame.columns:
-            if column.endswith("_on") or column in ("approved_on",):
+            if column.endswith(("_on", "_by")):  # the contract's date columns (requalify_by included)
                 frame[column] = pd.to_datetime(frame[column])
         if program_id is not None and "program_id" in frame and name != "results":
             frames[name] = frame[frame["program_id"] == program_id]
