@@ -33,6 +33,8 @@ potency AS (
     LEFT JOIN attributes AS t ON t.program_id = c.program_id AND t.attribute = r.attribute
     WHERE r.tested_on <= $as_of
       AND (a.category = 'potency' OR t.category = 'potency')
+      AND (r.assay_id IN (SELECT assay_id FROM assays WHERE category = 'potency')  -- a cheap first cut of the
+           OR r.attribute IN (SELECT attribute FROM attributes WHERE category = 'potency'))  -- results to join
     GROUP BY r.batch_id
 )
 SELECT

@@ -9,10 +9,11 @@
 -- released. Post-change lots: lots of the new version made on or before $as_of, excluding failed lots (a
 -- rejected lot is part of what the new process makes).
 -- A lot's value is the mean of its valid, finite numeric results for the attribute tested on or before
--- $as_of; only attributes of kind 'cqa' count. Lots without any such result are not returned.
+-- $as_of; only attributes of kind 'cqa' count. Lots without any such result are left out.
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
--- Returns: program_id, change_id, to_process_version, from_version, cut_on, side ('pre' | 'post'),
---          batch_id, process_version, manufactured_on, attribute, unit, value.
+-- Returns: a row per exercise, CQA and side with at least one lot: program_id, change_id, from_version,
+--          cut_on, attribute, unit, side ('pre' | 'post'), batch_ids and lot_values (the lots and their
+--          values, in order of manufacture, then batch id).
 WITH disposed AS (
     SELECT
         program_id,
@@ -70,22 +71,21 @@ values_ AS (
     FROM results AS r
     WHERE r.tested_on <= $as_of AND r.status = 'valid' AND isfinite(r.value)
       AND r.batch_id IN (SELECT batch_id FROM lots)  -- only the exercises' lots, not every program's results
+      AND r.attribute IN (SELECT attribute FROM attributes WHERE kind = 'cqa')  -- nor every attribute's
     GROUP BY r.batch_id, r.attribute
 )
-SELECT
+SELECT  -- a list per CQA and side, not a row per lot: a row per lot and CQA was most of the time
     l.program_id,
     l.change_id,
-    l.to_process_version,
     l.from_version,
     l.cut_on,
-    l.side,
-    l.batch_id,
-    l.process_version,
-    l.manufactured_on,
     a.attribute,
+    l.side,
     a.unit,
-    v.value
+    list(l.batch_id ORDER BY l.manufactured_on, l.batch_id) AS batch_ids,
+    list(v.value ORDER BY l.manufactured_on, l.batch_id) AS lot_values
 FROM lots AS l
 JOIN values_ AS v ON v.batch_id = l.batch_id
 JOIN attributes AS a ON a.program_id = l.program_id AND a.attribute = v.attribute AND a.kind = 'cqa'
-ORDER BY l.program_id, l.change_id, a.attribute, l.side DESC, l.manufactured_on, l.batch_id
+GROUP BY l.program_id, l.change_id, l.from_version, l.cut_on, a.attribute, l.side, a.unit
+ORDER BY l.program_id, l.change_id, a.attribute, l.side DESC

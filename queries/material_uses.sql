@@ -7,9 +7,12 @@
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
 -- Returns: program_id, material_id, batch_id, purpose, gmp, manufactured_on, disposition, disposition_on,
 --          material_lot, state.
-WITH uses AS (
-    SELECT DISTINCT batch_id, material_id, material_lot
-    FROM material_usage
+WITH uses AS (  -- only the uses in the batches asked about: every program's uses would be deduplicated
+    SELECT DISTINCT u.batch_id, u.material_id, u.material_lot
+    FROM material_usage AS u
+    JOIN batches AS b ON b.batch_id = u.batch_id
+    WHERE b.manufactured_on <= $as_of
+      AND ($program_id IS NULL OR b.program_id = $program_id)
 )
 SELECT
     b.program_id,

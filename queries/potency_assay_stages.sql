@@ -11,7 +11,7 @@
 WITH used AS (
     SELECT assay_id, min(tested_on) AS first_result_on, count(*) AS results
     FROM results
-    WHERE assay_id IS NOT NULL
+    WHERE assay_id IN (SELECT assay_id FROM assays WHERE $program_id IS NULL OR program_id = $program_id)
       AND tested_on <= $as_of
     GROUP BY assay_id
 )

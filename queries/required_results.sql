@@ -42,7 +42,7 @@ expected AS (
     WHERE a.required_from IS NOT NULL
       AND list_position($phases, a.required_from) <= list_position($phases, w.phase_made)
 ),
-recorded AS (
+recorded AS (  -- the required results only: grouping every result of every batch was most of the time
     SELECT
         r.batch_id,
         r.attribute,
@@ -50,8 +50,9 @@ recorded AS (
         bool_or(r.status = 'invalidated') AS has_invalidated,
         max(r.tested_on) FILTER (WHERE r.status = 'invalidated') AS invalidated_on
     FROM results AS r
-    JOIN clinical AS c ON c.batch_id = r.batch_id
+    SEMI JOIN expected AS e ON e.batch_id = r.batch_id AND e.attribute = r.attribute
     WHERE r.tested_on <= $as_of
+      AND r.attribute IN (SELECT attribute FROM expected)
     GROUP BY r.batch_id, r.attribute
 )
 SELECT

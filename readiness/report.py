@@ -59,19 +59,27 @@ def build_report(ds, as_of: date, program_id: str | None = None, expectations: E
     return with_trend(report, build_trend(ds, as_of, program_id, expectations)) if trend else report
 
 
-def build_trend(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None
-                ) -> dict[str, list[dict]]:
+def build_trend(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None,
+                scores_on=None) -> dict[str, list[dict]]:
     """Each program's status and score at the 12 month ends before `as_of`, oldest first: twelve more reports.
 
     Kept apart from the day's report so a page can show that report at once and add the trend when it is ready.
+    `scores_on(day)` gives a day's `day_scores`; the app passes a cached one, so a month end is computed once
+    per data version whichever day a reader looks at (every day of a month shares its twelve month ends).
     """
     expectations = expectations or load_expectations()
+    scores_on = scores_on or (lambda day: day_scores(ds, day, program_id, expectations))
     history: dict[str, list[dict]] = {}
     for day in trend_dates(as_of)[:-1]:
-        for p in _snapshot(ds, day, program_id, expectations):
-            history.setdefault(p["program_id"], []).append(
-                {"as_of": day.isoformat(), "status": p["status"], "score": p["score"]})
+        for pid, point in scores_on(day).items():
+            history.setdefault(pid, []).append({"as_of": day.isoformat(), **point})
     return history
+
+
+def day_scores(ds, day: date, program_id: str | None, expectations: Expectations) -> dict[str, dict]:
+    """Each program's status and score on `day`: one point of the trend."""
+    return {p["program_id"]: {"status": p["status"], "score": p["score"]}
+            for p in _snapshot(ds, day, program_id, expectations)}
 
 
 def with_trend(report: dict, history: dict[str, list[dict]]) -> dict:

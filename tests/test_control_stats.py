@@ -13,8 +13,10 @@ from readiness.stats.control import (
     WESTERN_ELECTRIC,
     control_chart,
     imr_limits,
+    nelson_marks,
     nelson_signals,
     ppk,
+    rules_of,
 )
 
 # NIST/SEMATECH e-Handbook of Statistical Methods, 6.3.2.2 "Individuals Control Charts" (10 batches of flow
@@ -162,6 +164,28 @@ def test_every_point_of_a_longer_run_is_marked_and_the_centre_breaks_a_run():
 def test_beyond_on_opposite_sides_is_not_a_zone_signal():
     assert nelson_signals([2.5, -2.5, 0.5], 0.0, 1.0, rules=(5,)) == [frozenset()] * 3
     assert nelson_signals([1.5, -1.5, 1.5, -1.5, 1.5], 0.0, 1.0, rules=(6,)) == [frozenset()] * 5
+
+
+def test_many_series_end_to_end_are_judged_apart():
+    """A portfolio's charts are judged in one pass: each series against its own centre and sigma, and no run,
+    trend or window reaching across a series start."""
+    series = [RULE_SERIES[rule][0] for rule in NELSON_RULES]
+    scaled = [[centre + sigma * v for v in s] for s, centre, sigma in zip(series, range(0, 80, 10), range(1, 9))]
+    centre = [c for s, c in zip(scaled, range(0, 80, 10)) for _ in s]
+    sigma = [g for s, g in zip(scaled, range(1, 9)) for _ in s]
+    start = [i == 0 for s in scaled for i in range(len(s))]
+    marks = nelson_marks([v for s in scaled for v in s], centre, sigma, start, rules=NELSON_RULES)
+    assert [rules_of(m) for m in marks.tolist()] == [
+        mark for rule in NELSON_RULES for mark in expected(RULE_SERIES[rule][0], rule, RULE_SERIES[rule][1])]
+
+
+def test_a_run_split_by_a_series_start_is_no_run():
+    """Five above the centre at the end of one series and five at the start of the next are two short runs."""
+    above = [0.3, 0.5, 0.2, 0.6, 0.4]
+    marks = nelson_marks(above * 2, [0.0] * 10, [1.0] * 10, [True] + [False] * 4 + [True] + [False] * 4, rules=(2,))
+    assert marks.tolist() == [0] * 10
+    joined = nelson_marks(above * 2, [0.0] * 10, [1.0] * 10, [True] + [False] * 9, rules=(2,))
+    assert joined.tolist() == [1 << 2] * 10
 
 
 def test_bad_rule_inputs_are_refused():

@@ -11,11 +11,14 @@ import json
 import math
 from datetime import timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from conftest import D, TODAY, minimal_tables, write_tables
 from test_cli import run_cli
+from readiness.checks.lens import column_records, records
 from readiness.checks.process_control import Settings
 from readiness.dataset import load_dataset
 from readiness.expectations import load_expectations
@@ -140,6 +143,20 @@ def test_chart_frame_by_hand(tmp_path, small):
 
 
 # --- PC002 ------------------------------------------------------------------------------------------------------
+
+def test_versions_made_side_by_side_keep_their_own_moving_ranges(tmp_path, small):
+    """Two sites making v1 and v2 lots in turn: each version's moving range runs from its own previous lot."""
+    t = pc_tables([80.0, 60.0, 82.0, 63.0, 81.0], versions=["v1", "v2", "v1", "v2", "v1"])
+    frame = chart_frame(load_dataset(write_tables(tmp_path / "d", t), TODAY), TODAY, "P1", "viability", small)
+    assert list(frame["process_version"]) == ["v1", "v2", "v1", "v2", "v1"]
+    assert frame["moving_range"].tolist()[2:] == [2.0, 3.0, 1.0]
+    assert frame["moving_range"].isna().tolist() == [True, True, False, False, False]
+    assert list(frame["version_start"]) == [True, True, False, False, False]
+    assert list(frame["segment"]) == ["v1 · baseline limits", "v2 · baseline limits"] * 2 + ["v1 · baseline limits"]
+    assert list(frame["limits_source"]) == ["provisional baseline", "none", "provisional baseline", "none",
+                                            "provisional baseline"]  # v1 has 3 lots (the minimum), v2 only 2
+    assert frame["centre"].tolist()[::2] == pytest.approx([81.0] * 3)  # v1: mean of 80, 82, 81
+
 
 def test_pc002_fires_on_a_recent_signal_and_not_on_its_twin(judge):
     figures, found = judge(pc_tables(BASE + [81.0, 80.0, 90.0]))  # 90 > UCL 86.98
@@ -368,6 +385,17 @@ def test_figures_are_json_plain(judge):
     figures, found = judge(pc_tables(BASE + [81.0, 65.0, 80.0]))
     assert json.loads(json.dumps(figures)) == figures
     assert json.loads(json.dumps(found)) == found
+
+
+def test_evidence_cut_from_chart_points_reads_like_evidence_from_a_frame():
+    """PC001/PC002 evidence comes from the chart's arrays, not a frame: the same plain values either way."""
+    columns = {"batch_id": np.array(["B01", None], dtype=object),
+               "manufactured_on": np.array(["2025-01-01", "NaT"], dtype="datetime64[D]"),
+               "value": np.array([81.5, np.nan]), "lot": np.array([1, 2]), "recent": np.array([True, False])}
+    rows = [{"batch_id": "B01", "manufactured_on": "2025-01-01", "value": 81.5, "lot": 1, "recent": True},
+            {"batch_id": None, "manufactured_on": None, "value": None, "lot": 2, "recent": False}]
+    assert column_records(columns) == rows
+    assert records(pd.DataFrame(columns)) == rows
 
 
 # --- the CLI prints the chart the page draws ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from conftest import D, ROOT, TODAY, write_tables
 from readiness.dataset import load_dataset
 from readiness.findings import LENSES
-from readiness.report import build_report, trend_dates
+from readiness.report import build_report, build_trend, day_scores, trend_dates
 from readiness.scoring import BANDS, STATUSES, lens_status, program_rollup
 from readiness.checks import baseline as baseline_lens
 from test_baseline import baseline_tables
@@ -223,6 +223,26 @@ def test_trend_is_reproducible_on_the_fixture(ds):
 
 def test_trend_is_reproducible_on_the_sample_data():
     assert_trend_reproducible(load_dataset(ROOT / "sample_data", TODAY), TODAY)
+
+
+def test_the_app_computes_each_month_end_once_whatever_day_is_viewed(ds, monkeypatch):
+    """Two days of one month share their twelve month ends; a day of the next month adds only one."""
+    from readiness.ui import data
+    asked = []
+
+    def counted(ds_, day, program_id, yardstick):
+        asked.append(day)
+        return day_scores(ds_, day, program_id, yardstick)
+
+    monkeypatch.setattr(data, "day_scores", counted)
+    data._day_scores.clear()
+    march = data.trend(ds, date(2026, 3, 10))
+    assert data.trend(ds, date(2026, 3, 25)) == march
+    assert asked == trend_dates(date(2026, 3, 10))[:-1]
+    data.trend(ds, date(2026, 4, 2))
+    assert asked[12:] == [date(2026, 3, 31)]
+    assert march == build_trend(ds, date(2026, 3, 10), None, data.expectations())  # what the CLI prints
+    data._day_scores.clear()
 
 
 # --- a table that cannot be read ----------------------------------------------------------------------------------

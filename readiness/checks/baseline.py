@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from ..contract import PHASES, phase_rank
 from ..findings import Finding, make, rule
-from .lens import LensResult, records
+from .lens import Groups, LensResult, records
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -87,21 +88,21 @@ PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "P
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
-    cells = ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id, phases=list(PHASES),
-                         due_days=RESULTS_DUE_DAYS)
-    cells = cells.assign(cell=cell_states(cells))
-    plan = ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES))
-    open_devs = ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id)
-    at_disposition = ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of, program_id=ctx.program_id)
+    cells = _Cells(ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id,
+                                phases=list(PHASES), due_days=RESULTS_DUE_DAYS))
+    plan = Groups(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES)))
+    open_devs = Groups(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id))
+    at_disposition = Groups(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
+                                            program_id=ctx.program_id))
     out = {}
     for program in ctx.programs.itertuples(index=False):
         pid, phase, modality = program.program_id, program.phase, program.modality
-        mine = cells[cells["program_id"] == pid]
+        gaps, voided = cells.gaps.get(pid, []), cells.voided.get(pid, [])
         completeness_row = ctx.expectations.at("baseline_completeness_min", phase, modality)
         deviation_row = ctx.expectations.at("deviation_max_open_days", phase, modality)
-        devs = overdue(open_devs[open_devs["program_id"] == pid], deviation_row)
-        disposed = at_disposition[at_disposition["program_id"] == pid]
-        figs = figures(mine)
+        devs = overdue(open_devs[pid], deviation_row)
+        disposed = at_disposition[pid]
+        figs = figures(cells.columns(pid), cells.batches.get(pid, []), gaps)
         figs.update(
             completeness_min=completeness_row.threshold if completeness_row else None,
             open_deviations=records(devs.drop(columns="program_id")),
@@ -109,13 +110,53 @@ def evaluate(ctx) -> dict[str, LensResult]:
             deviations_overdue=int(devs["overdue"].sum()),
             batches_disposed_with_open_deviation=int(disposed["batch_id"].nunique()),
         )
-        found = findings(pid, mine)
-        found += category_findings(pid, phase, modality, plan[plan["program_id"] == pid], ctx.expectations)
+        found = findings(pid, gaps)
+        found += category_findings(pid, phase, modality, plan[pid], ctx.expectations)
         found += completeness_findings(pid, phase, figs, completeness_row)
-        found += invalidated_findings(pid, mine)
+        found += invalidated_findings(pid, voided)
         found += disposition_findings(pid, disposed)
         found += overdue_findings(pid, phase, devs, deviation_row)
         out[pid] = LensResult(figs, found)
+    return out
+
+
+_BATCH_KEYS = ["batch_id", "manufactured_on", "process_version", "disposition", "disposition_on"]
+_GAP_EVIDENCE = ["batch_id", "attribute", "category", "manufactured_on", "disposition", "disposition_on",
+                 "process_version"]
+_VOIDED_EVIDENCE = ["batch_id", "attribute", "category", "invalidated_on", "manufactured_on", "disposition",
+                    "disposition_on"]
+
+
+class _Cells:
+    """Every program's required results, counted as plain columns of which a program's rows are one slice.
+
+    At a CDMO's volume a plain row, or a frame, per program and result cost most of the lens's time. Only a
+    batch's row and the rows a finding lists become plain rows. The query returns the rows by program.
+    """
+
+    def __init__(self, cells: pd.DataFrame):
+        cells = cells.assign(cell=cell_states(cells))
+        self._columns = {name: cells[name].tolist() for name in ("batch_id", "attribute", "category", "state",
+                                                                 "cell")}
+        months = cells["manufactured_on"].to_numpy().astype("datetime64[M]")
+        self._columns.update(month=np.datetime_as_string(months, unit="M").tolist(),
+                             bucket=_buckets(cells).tolist())
+        self._spans = {pid: (rows[0], rows[-1] + 1)
+                       for pid, rows in cells.groupby("program_id", sort=False).indices.items()}
+        self.batches = _plain_by_program(cells.drop_duplicates("batch_id"), _BATCH_KEYS)
+        self.gaps = _plain_by_program(cells[cells["state"] == "missing"], _GAP_EVIDENCE)
+        self.voided = _plain_by_program(cells[cells["cell"] == "invalidated"], _VOIDED_EVIDENCE)
+
+    def columns(self, program_id: str) -> dict[str, list]:
+        start, end = self._spans.get(program_id, (0, 0))
+        return {name: column[start:end] for name, column in self._columns.items()}
+
+
+def _plain_by_program(cells: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
+    """Plain rows of the columns, per program: made at once, as a frame per program cost more than its rows."""
+    out: dict[str, list[dict]] = {}
+    for program_id, row in zip(cells["program_id"].tolist(), records(cells[columns])):
+        out.setdefault(program_id, []).append(row)
     return out
 
 
@@ -125,25 +166,29 @@ def cell_states(cells: pd.DataFrame) -> pd.Series:
     return cells["state"].where(~voided, "invalidated")
 
 
-def figures(cells: pd.DataFrame) -> dict:
-    counts = cells["state"].value_counts()
-    present, missing = int(counts.get("present", 0)), int(counts.get("missing", 0))
-    gaps = cells[cells["state"] == "missing"]
+def _buckets(cells: pd.DataFrame) -> pd.Series:
+    lost = np.where(cells["disposition"] == "administered", "irrecoverable", "recoverable")
+    return cells["state"].where(cells["state"] != "missing", lost)
+
+
+def figures(cells: dict[str, list], batches: list[dict], gaps: list[dict]) -> dict:
+    counts = Counter(cells["state"])
+    present, missing = counts["present"], counts["missing"]
     months = by_month(cells)
     return {
         "required_results_expected": present + missing,
         "required_results_present": present,
         "required_results_missing": missing,
-        "required_results_pending": int(counts.get("pending", 0)),
+        "required_results_pending": counts["pending"],
         "baseline_completeness": _share(present, present + missing),
-        "clinical_batches": int(cells["batch_id"].nunique()),
-        "batches_with_gaps": int(gaps["batch_id"].nunique()),
-        "irrecoverable_gaps": int((gaps["disposition"] == "administered").sum()),
-        "results_invalidated_not_retested": int((cells["cell"] == "invalidated").sum()),
+        "clinical_batches": len(batches),
+        "batches_with_gaps": len({g["batch_id"] for g in gaps}),
+        "irrecoverable_gaps": sum(g["disposition"] == "administered" for g in gaps),
+        "results_invalidated_not_retested": cells["cell"].count("invalidated"),
         "by_month": months,
         "completeness_by_month": completeness_by_month(months),
         "by_attribute": by_attribute(cells),
-        "by_batch": by_batch(cells),
+        "by_batch": by_batch(cells, batches),
     }
 
 
@@ -151,18 +196,11 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def by_month(cells: pd.DataFrame) -> list[dict]:
+def by_month(cells: dict[str, list]) -> list[dict]:
     """Required results per month of manufacture, so a reviewer sees when the gaps were made."""
-    if cells.empty:
-        return []
-    frame = cells.assign(
-        month=pd.to_datetime(cells["manufactured_on"]).dt.strftime("%Y-%m"),
-        bucket=cells["state"].where(cells["state"] != "missing",
-                                    cells["disposition"].map(lambda d: "irrecoverable" if d == "administered"
-                                                             else "recoverable")))
-    counts = frame.pivot_table(index="month", columns="bucket", values="attribute", aggfunc="count", fill_value=0)
-    return [{"month": month, **{b: int(counts.loc[month].get(b, 0)) for b in MONTH_BUCKETS}}
-            for month in counts.index]
+    counts = Counter(zip(cells["month"], cells["bucket"]))
+    return [{"month": month, **{b: counts[(month, b)] for b in MONTH_BUCKETS}}
+            for month in sorted({month for month, _ in counts})]
 
 
 # Each required result falls in one bucket: recorded; missing but testable from retained sample;
@@ -186,54 +224,55 @@ def completeness_by_month(months: list[dict]) -> list[dict]:
     return out
 
 
-def _state_counts(states) -> dict:
-    """Counts as the lens reports them: `missing` includes the invalidated ones, `expected` leaves pending out."""
-    counts = Counter(states)
-    present, pending, invalidated = counts["present"], counts["pending"], counts["invalidated"]
-    missing = counts["missing"] + invalidated
+def _state_counts(count) -> dict:
+    """Counts as the lens reports them (`count(state)` results in a state): `missing` includes the invalidated
+    ones, `expected` leaves pending out."""
+    present, pending, invalidated = count("present"), count("pending"), count("invalidated")
+    missing = count("missing") + invalidated
     return {"expected": present + missing, "present": present, "missing": missing, "invalidated": invalidated,
             "pending": pending, "completeness": _share(present, present + missing)}
 
 
-def by_attribute(cells: pd.DataFrame) -> list[dict]:
+def by_attribute(cells: dict[str, list]) -> list[dict]:
     """Required results per attribute, so the attribute that drags completeness down stands out."""
-    grouped: dict[str, dict] = {}
-    for attribute, category, cell in zip(cells["attribute"], cells["category"], cells["cell"]):
-        grouped.setdefault(attribute, {"category": category, "states": []})["states"].append(cell)
-    return [{"attribute": a, "category": g["category"], **_state_counts(g["states"])}
-            for a, g in sorted(grouped.items())]
+    category = dict(zip(cells["attribute"], cells["category"]))  # one per attribute: the data plan's key
+    counts = Counter(zip(cells["attribute"], cells["cell"]))
+    return [{"attribute": a, "category": category[a], **_state_counts(lambda s, a=a: counts[(a, s)])}
+            for a in sorted(category)]
 
 
-def by_batch(cells: pd.DataFrame) -> list[dict]:
+def by_batch(cells: dict[str, list], batches: list[dict]) -> list[dict]:
     """Required results per clinical batch, oldest first, with each attribute's state (the heatmap's rows)."""
-    grouped: dict[str, dict] = {}
-    for row in records(cells[["batch_id", "manufactured_on", "process_version", "disposition", "disposition_on",
-                              "attribute", "cell"]]):
-        batch = grouped.setdefault(row["batch_id"], {k: row[k] for k in (
-            "batch_id", "manufactured_on", "process_version", "disposition", "disposition_on")} | {"states": {}})
-        batch["states"][row["attribute"]] = row["cell"]
-    return [{**{k: v for k, v in b.items() if k != "states"}, **_state_counts(b["states"].values()),
-             "states": b["states"]} for b in grouped.values()]
+    states: dict[str, dict] = {}
+    for batch_id, attribute, cell in zip(cells["batch_id"], cells["attribute"], cells["cell"]):
+        states.setdefault(batch_id, {})[attribute] = cell
+    return [{**batch, **_state_counts(list(states[batch["batch_id"]].values()).count),
+             "states": states[batch["batch_id"]]} for batch in batches]
 
 
-def findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
-    gaps = cells[cells["state"] == "missing"]
+def _by_batch_id(cells: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The cells grouped by batch, in batch id order, each group in the cells' order."""
+    grouped: dict[str, list[dict]] = {}
+    for c in cells:
+        grouped.setdefault(c["batch_id"], []).append(c)
+    return sorted(grouped.items())
+
+
+def findings(program_id: str, gaps: list[dict]) -> list[Finding]:
     out = []
-    for batch_id, rows in gaps.groupby("batch_id", sort=True):
-        first = rows.iloc[0]
-        attrs = ", ".join(rows["attribute"])
-        evidence = records(rows[["batch_id", "attribute", "category", "manufactured_on", "disposition",
-                                 "disposition_on", "process_version"]])
+    for batch_id, rows in _by_batch_id(gaps):
+        first = rows[0]
+        attrs = ", ".join(r["attribute"] for r in rows)
         if first["disposition"] == "administered":
-            when = f" on {first['disposition_on']:%Y-%m-%d}" if pd.notna(first["disposition_on"]) else ""
+            when = f" on {first['disposition_on']}" if first["disposition_on"] is not None else ""
             message = (f"Batch {batch_id} was administered{when} without a valid result for {attrs}; "
                        "it can never be measured now.")
-            out.append(make(BL002, program_id, batch_id, message, evidence))
+            out.append(make(BL002, program_id, batch_id, message, rows))
         else:
             state = _disposition_words(first["disposition"])
-            message = (f"Batch {batch_id} ({state}, made {first['manufactured_on']:%Y-%m-%d}) has no valid result "
+            message = (f"Batch {batch_id} ({state}, made {first['manufactured_on']}) has no valid result "
                        f"for {attrs}; test it from retained sample before it goes to a patient.")
-            out.append(make(BL001, program_id, batch_id, message, evidence))
+            out.append(make(BL001, program_id, batch_id, message, rows))
     return out
 
 
@@ -296,19 +335,15 @@ def completeness_findings(program_id: str, phase: str, figs: dict, row) -> list[
                  expectation=expectation)]
 
 
-def invalidated_findings(program_id: str, cells: pd.DataFrame) -> list[Finding]:
+def invalidated_findings(program_id: str, voided: list[dict]) -> list[Finding]:
     """BL005: per batch, the required results whose only records were invalidated."""
-    voided = cells[cells["cell"] == "invalidated"]
     out = []
-    for batch_id, rows in voided.groupby("batch_id", sort=True):
-        first = rows.iloc[0]
-        attrs = ", ".join(rows["attribute"])
-        last = rows["invalidated_on"].max()
-        message = (f"Batch {batch_id} ({_disposition_words(first['disposition'])}) has only an invalidated result "
-                   f"for {attrs} (last invalidated {last:%Y-%m-%d}); no valid retest was recorded.")
-        evidence = records(rows[["batch_id", "attribute", "category", "invalidated_on", "manufactured_on",
-                                 "disposition", "disposition_on"]])
-        out.append(make(BL005, program_id, batch_id, message, evidence))
+    for batch_id, rows in _by_batch_id(voided):
+        attrs = ", ".join(r["attribute"] for r in rows)
+        last = max(r["invalidated_on"] for r in rows)
+        message = (f"Batch {batch_id} ({_disposition_words(rows[0]['disposition'])}) has only an invalidated "
+                   f"result for {attrs} (last invalidated {last}); no valid retest was recorded.")
+        out.append(make(BL005, program_id, batch_id, message, rows))
     return out
 
 

@@ -14,11 +14,12 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
-from .lens import LensResult, records
+from .lens import Groups, LensResult, records
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
 EXPOSED = ("released", "administered")  # a lot available to, or given to, a patient
+REGULATED = ("clinical", "ppq")  # lots whose process version change control must cover
 DEFAULT_MIN_LOTS = 3  # lots per side before a verdict, when no phase row sets it (before Phase 1)
 PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
                "bla": "BLA"}
@@ -82,31 +83,30 @@ CP003 = rule(
 
 def evaluate(ctx) -> dict[str, LensResult]:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
-    changes = ctx.ds.query("changes_on_date", **params)
-    months = ctx.ds.query("changes_by_month", **params)
-    batches = ctx.ds.query("process_version_batches", **params)
-    exposure = ctx.ds.query("change_exposure", **params)
+    changes = Groups(ctx.ds.query("changes_on_date", **params))
+    months = Groups(ctx.ds.query("changes_by_month", **params))
+    batches = Groups(ctx.ds.query("process_version_batches", **params))
+    exposure = Groups(ctx.ds.query("change_exposure", **params), "change_id")  # change ids are unique
     series = lot_series(ctx.ds.query("comparability_lots", **params))
     settings = ctx.expectations.settings
     out = {}
     for program in records(ctx.programs):
         pid = program["program_id"]
         judge = _Judge(ctx, program, settings)
-        mine = changes[changes["program_id"] == pid]
+        mine, made = changes[pid], records(batches[pid])
         exercises = [judge.exercise(change, series.get(change["change_id"], _NO_LOTS))
                      for change in records(mine[mine["to_process_version"].notna()])]
         figures = {
             **open_change_figures(mine, judge),
             "by_month": [{"month": m["month"][:7], "opened": m["opened"], "closed": m["closed"]}
-                         for m in records(months[months["program_id"] == pid])],
-            "process_versions": process_versions(batches[batches["program_id"] == pid]),
-            "batches": records(batches.loc[batches["program_id"] == pid,
-                                           ["batch_id", "purpose", "process_version", "manufactured_on",
-                                            "disposition", "covered"]]),
+                         for m in records(months[pid])],
+            "process_versions": process_versions(made),
+            "batches": [{k: b[k] for k in ("batch_id", "purpose", "process_version", "manufactured_on",
+                                           "disposition", "covered")} for b in made],
             "comparability": exercises,
         }
-        found = (undocumented(pid, batches[batches["program_id"] == pid])
-                 + judge.change_findings(mine, exposure[exposure["program_id"] == pid])
+        found = (undocumented(pid, made)
+                 + judge.change_findings(mine, exposure)
                  + [f for e in exercises for f in judge.comparability_findings(e)])
         out[pid] = LensResult(figures, found)
     return out
@@ -118,19 +118,18 @@ _NO_LOTS = {"from_version": None, "cut_on": None, "lots_pre": 0, "lots_post": 0,
 def lot_series(lots: pd.DataFrame) -> dict[str, dict]:
     """Per change: the replaced version, the cut-off, lot counts per side and, per CQA, each side's lots and values."""
     out: dict[str, dict] = {}
-    if lots.empty:
-        return out
-    counts = lots.groupby(["change_id", "side"])["batch_id"].nunique()
-    grouped = lots.groupby(["change_id", "attribute", "side"], sort=True).agg(
-        batch_ids=("batch_id", list), values=("value", list), unit=("unit", "first"),
-        from_version=("from_version", "first"), cut_on=("cut_on", "first"))
-    for (cid, attribute, side), row in zip(grouped.index, grouped.itertuples(index=False)):
-        exercise = out.setdefault(cid, {
-            "from_version": row.from_version, "cut_on": None if pd.isna(row.cut_on) else row.cut_on.date().isoformat(),
-            "lots_pre": int(counts.get((cid, "pre"), 0)), "lots_post": int(counts.get((cid, "post"), 0)), "cqas": {}})
-        cqa = exercise["cqas"].setdefault(attribute, {"unit": None if pd.isna(row.unit) else row.unit,
-                                                      "pre": ([], []), "post": ([], [])})
-        cqa[side] = (row.batch_ids, row.values)
+    sides: dict[tuple[str, str], set] = {}
+    for row in lots.itertuples(index=False):
+        exercise = out.setdefault(row.change_id, {
+            "from_version": row.from_version,
+            "cut_on": None if pd.isna(row.cut_on) else row.cut_on.date().isoformat(),
+            "lots_pre": 0, "lots_post": 0, "cqas": {}})
+        cqa = exercise["cqas"].setdefault(row.attribute, {"unit": None if pd.isna(row.unit) else row.unit,
+                                                          "pre": ([], []), "post": ([], [])})
+        cqa[row.side] = (row.batch_ids, row.lot_values)
+        sides.setdefault((row.change_id, row.side), set()).update(row.batch_ids)
+    for (change_id, side), batch_ids in sides.items():
+        out[change_id][f"lots_{side}"] = len(batch_ids)
     return out
 
 
@@ -153,47 +152,56 @@ def open_change_figures(changes: pd.DataFrame, judge: _Judge) -> dict:
     }
 
 
-def process_versions(batches: pd.DataFrame) -> list[dict]:
+def process_versions(batches: list[dict]) -> list[dict]:
     """Each process version in use: its lots, and the change that covered it (or that none did)."""
     out = []
-    for version, rows in batches.groupby("process_version", sort=False):
-        first = rows.iloc[0]
-        regulated = rows[rows["purpose"].isin(["clinical", "ppq"])]
+    for version, rows in _by_version(batches).items():
+        first = rows[0]
         out.append({
             "process_version": version,
-            "first_made": first["manufactured_on"].date().isoformat(),
-            "last_made": rows["manufactured_on"].max().date().isoformat(),
+            "first_made": first["manufactured_on"],
+            "last_made": max(r["manufactured_on"] for r in rows),
             "batches": len(rows),
-            "first_version": bool(version == first["first_version"]),
-            "introduced_by": None if pd.isna(first["introduced_by"]) else first["introduced_by"],
-            "approved_on": None if pd.isna(first["introduced_approved_on"])
-            else first["introduced_approved_on"].date().isoformat(),
-            "undocumented_batches": int((~regulated["covered"]).sum()),
+            "first_version": version == first["first_version"],
+            "introduced_by": first["introduced_by"],
+            "approved_on": first["introduced_approved_on"],
+            "undocumented_batches": sum(r["purpose"] in REGULATED and not r["covered"] for r in rows),
         })
     return sorted(out, key=lambda v: v["first_made"])
 
 
-def undocumented(program_id: str, batches: pd.DataFrame) -> list[Finding]:
+def _by_version(batches: list[dict]) -> dict[str, list[dict]]:
+    """The batches grouped by process version, in the order each version first appears."""
+    grouped: dict[str, list[dict]] = {}
+    for b in batches:
+        grouped.setdefault(b["process_version"], []).append(b)
+    return grouped
+
+
+_LOT_EVIDENCE = ("batch_id", "purpose", "process_version", "manufactured_on", "disposition", "disposition_on",
+                 "introduced_by", "introduced_approved_on")
+
+
+def undocumented(program_id: str, batches: list[dict]) -> list[Finding]:
     """CC001: one finding per process version with clinical or PPQ lots no approved change covered."""
-    bad = batches[batches["purpose"].isin(["clinical", "ppq"]) & ~batches["covered"]]
+    bad = _by_version([b for b in batches if b["purpose"] in REGULATED and not b["covered"]])
     out = []
-    for version, rows in bad.groupby("process_version", sort=True):
-        first = rows.iloc[0]
-        ids = list(rows["batch_id"])
-        span = (f"{rows['manufactured_on'].min():%Y-%m-%d} to {rows['manufactured_on'].max():%Y-%m-%d}"
-                if len(ids) > 1 else f"{rows['manufactured_on'].min():%Y-%m-%d}")
-        if pd.isna(first["introduced_by"]):
+    for version, rows in sorted(bad.items()):
+        first = rows[0]
+        ids = [r["batch_id"] for r in rows]
+        made = [r["manufactured_on"] for r in rows]
+        span = f"{min(made)} to {max(made)}" if len(ids) > 1 else min(made)
+        if first["introduced_by"] is None:
             why = "no change record introduces it"
-        elif pd.isna(first["introduced_approved_on"]):
+        elif first["introduced_approved_on"] is None:
             why = f"{first['introduced_by']} introduces it but is not approved"
         else:
             why = (f"{first['introduced_by']} introduces it but was approved only on "
-                   f"{first['introduced_approved_on']:%Y-%m-%d}, after these lots were made")
-        reached = int(rows["disposition"].isin(EXPOSED).sum())
+                   f"{first['introduced_approved_on']}, after these lots were made")
+        reached = sum(r["disposition"] in EXPOSED for r in rows)
         message = (f"{_count(len(ids), 'lot')} made with process version {version} ({span}: {_listing(ids)}), "
                    f"and {why}; {reached} of them released or administered.")
-        evidence = records(rows[["batch_id", "purpose", "process_version", "manufactured_on", "disposition",
-                                 "disposition_on", "introduced_by", "introduced_approved_on"]])
+        evidence = [{k: r[k] for k in _LOT_EVIDENCE} for r in rows]
         out.append(make(CC001, program_id, version, message, evidence))
     return out
 
@@ -218,10 +226,10 @@ class _Judge:
 
     # --- change control -----------------------------------------------------------------------------------
 
-    def change_findings(self, changes: pd.DataFrame, exposure: pd.DataFrame) -> list[Finding]:
+    def change_findings(self, changes: pd.DataFrame, exposure: Groups) -> list[Finding]:
         out = []
         for change in records(changes):
-            under = exposure[exposure["change_id"] == change["change_id"]]
+            under = exposure[change["change_id"]]
             out += self._implemented_early(change, under)
             out += self._too_old(change)
             out += self._comparability_outstanding(change, under)

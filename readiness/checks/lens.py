@@ -32,18 +32,48 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
 
 
+class Groups:
+    """A frame's rows split once by a key column, the program by default: filtering the frame for each program
+    would scan every program's rows once per program. A key without rows gets an empty frame of the same
+    columns."""
+
+    def __init__(self, frame: pd.DataFrame, key: str = "program_id"):
+        self.empty = frame.iloc[0:0]
+        self._parts = dict(tuple(frame.groupby(key, sort=False))) if len(frame) else {}
+
+    def __getitem__(self, value: str) -> pd.DataFrame:
+        return self._parts.get(value, self.empty)
+
+
+def column_records(columns: dict[str, np.ndarray]) -> list[dict]:
+    """`records` of plain arrays: a finding's few rows cut from a control chart's points, where a frame per
+    finding cost more than the finding."""
+    names = list(columns)
+    plain = [_plain_array(column) for column in columns.values()]
+    return [dict(zip(names, row)) for row in zip(*plain)]
+
+
 def _plain_column(series: pd.Series) -> list:
     dtype = series.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
-        text = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
-        return [None if t == "NaT" else t for t in text]
-    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
-        return series.to_numpy().tolist()
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        return [None if v != v else v for v in series.to_numpy().tolist()]
+        return _plain_array(series.to_numpy(dtype="datetime64[D]"))
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufO":
+        return _plain_array(series.to_numpy())
     if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, np.dtype):
         return [v if isinstance(v, str) else None for v in series.to_numpy(dtype=object, na_value=None).tolist()]
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
+
+
+def _plain_array(array: np.ndarray) -> list:
+    kind = array.dtype.kind
+    if kind == "M":
+        text = np.datetime_as_string(array.astype("datetime64[D]"), unit="D").tolist()
+        return [None if t == "NaT" else t for t in text]
+    if kind in "biu":
+        return array.tolist()
+    if kind == "f":
+        return [None if v != v else v for v in array.tolist()]
+    return [_plain(v) for v in array.tolist()]
 
 
 def _plain(value):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from .lens import LensResult, records
+from .lens import Groups, LensResult, records
 
 LENS = "materials"
 TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
@@ -58,23 +58,21 @@ def evaluate(ctx) -> dict[str, LensResult]:
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
     provided = all(ctx.ds.tables[name].status != "absent" for name in DATA_TABLES)
     unusable = any(ctx.ds.tables[name].status == "blocked" for name in DATA_TABLES)  # then unknown, not unassessed
-    materials = ctx.ds.query("materials_on_date", **params)
-    uses = ctx.ds.query("material_uses", **params)
-    switches = ctx.ds.query("new_supplier_materials", **params)
-    tiers = ctx.ds.query("material_tiers_by_batch", **params)
+    materials = Groups(ctx.ds.query("materials_on_date", **params))
+    uses = Groups(ctx.ds.query("material_uses", **params))
+    switches = Groups(ctx.ds.query("new_supplier_materials", **params))
+    tiers = Groups(ctx.ds.query("material_tiers_by_batch", **params))
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
-        mine = materials[materials["program_id"] == pid]
+        mine = materials[pid]
         if not provided or mine.empty:
-            out[pid] = LensResult(figures(mine.iloc[0:0], uses.iloc[0:0], tiers.iloc[0:0], False), [],
-                                  assessed=unusable)
+            out[pid] = LensResult(figures(mine.iloc[0:0], uses.empty, tiers.empty, False), [], assessed=unusable)
             continue
-        used = uses[uses["program_id"] == pid]
+        used = uses[pid]
         found = (unqualified_lots(pid, mine, used) + below_phase_grade(ctx, program, mine)
-                 + lapsed_lots(pid, mine, used) + unapproved_suppliers(pid, switches[switches["program_id"] == pid],
-                                                                      used))
-        out[pid] = LensResult(figures(mine, used, tiers[tiers["program_id"] == pid], True), found)
+                 + lapsed_lots(pid, mine, used) + unapproved_suppliers(pid, switches[pid], used))
+        out[pid] = LensResult(figures(mine, used, tiers[pid], True), found)
     return out
 
 

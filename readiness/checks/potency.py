@@ -8,11 +8,13 @@ assay covers its element, but cannot stand in for a potency assay (FDA's CAR T g
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
-from .lens import LensResult, records
+from .lens import Groups, LensResult, records
 
 LENS = "potency"
 TABLES = ("programs", "phase_history", "batches", "attributes", "assays", "results", "mechanisms")
@@ -73,20 +75,17 @@ BATCH_STATES = ("quantitative", "qualitative_only", "none_administered", "none_r
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
-    assays = ctx.ds.query("potency_assay_stages", as_of=ctx.as_of, program_id=ctx.program_id)
-    mechanisms = ctx.ds.query("program_mechanisms", program_id=ctx.program_id)
-    batches = ctx.ds.query("batch_potency", as_of=ctx.as_of, program_id=ctx.program_id)
-    trend = ctx.ds.query("potency_trend", as_of=ctx.as_of, program_id=ctx.program_id)
-    phases = ctx.ds.query("phase_changes", as_of=ctx.as_of, program_id=ctx.program_id)
+    params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
+    assays = Groups(ctx.ds.query("potency_assay_stages", **params))
+    mechanisms = Groups(ctx.ds.query("program_mechanisms", program_id=ctx.program_id))
+    batches = Groups(ctx.ds.query("batch_potency", **params))
+    trend = Groups(ctx.ds.query("potency_trend", **params))
+    phases = Groups(ctx.ds.query("phase_changes", **params))
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
-        mine = _Program(
-            pid, program.phase, program.modality, ctx,
-            assays[assays["program_id"] == pid], mechanisms[mechanisms["program_id"] == pid],
-            batches[batches["program_id"] == pid])
-        out[pid] = LensResult(mine.figures(trend[trend["program_id"] == pid], phases[phases["program_id"] == pid]),
-                              mine.findings())
+        mine = _Program(pid, program.phase, program.modality, ctx, assays[pid], mechanisms[pid], batches[pid])
+        out[pid] = LensResult(mine.figures(trend[pid], phases[pid]), mine.findings())
     return out
 
 
@@ -114,6 +113,7 @@ class _Program:
         self.potency = self.assays[self.assays["category"] == "potency"]
         self.quantitative = self.potency[self.potency["readout"] == "quantitative"]
         self.read_by = {m: _most_mature_first(self.assays[self.assays["mechanism"] == m]) for m in self.mechanisms}
+        self.counting = {m: self.counts(named) for m, named in self.read_by.items()}
 
     @property
     def stage_expected(self) -> str | None:
@@ -125,15 +125,14 @@ class _Program:
         return (assays["readout"] == "quantitative") & (assays["stage"].map(_rank) >= floor)
 
     def covered(self, mechanism: str) -> bool:
-        return bool(self.counts(self.read_by[mechanism]).any())
+        return bool(self.counting[mechanism].any())
 
     def figures(self, trend: pd.DataFrame, phases: pd.DataFrame) -> dict:
         covered = sum(self.covered(m) for m in self.mechanisms)
         counts = self.batches["state"].value_counts()
         clinical = len(self.batches)
         quantitative = int(counts.get("quantitative", 0))
-        by_month = pd.crosstab(self.batches["month"], self.batches["state"]).reindex(
-            columns=list(BATCH_STATES), fill_value=0)
+        by_month = Counter(zip(self.batches["month"], self.batches["state"]))
         return {
             "potency_stage_expected": self.stage_expected,
             "quantitative_potency_required": bool(self.quant_row and self.quant_row.threshold is True),
@@ -144,7 +143,7 @@ class _Program:
                 "mechanism": m,
                 "assays": [{**a, "counts": bool(c)} for a, c in zip(
                     records(self.read_by[m][["assay_id", "category", "readout", "stage"]]),
-                    self.counts(self.read_by[m]))],
+                    self.counting[m])],
                 "best_stage": None if self.read_by[m].empty else self.read_by[m]["stage"].iloc[0],
                 "covered": self.covered(m),
             } for m in self.mechanisms],
@@ -157,8 +156,8 @@ class _Program:
             "batches_with_quantitative_potency": quantitative,
             "quantitative_potency_batch_share": round(quantitative / clinical, 4) if clinical else None,
             "batches_by_potency": {s: int(counts.get(s, 0)) for s in BATCH_STATES},
-            "batches_by_month": [{"month": month, **{s: int(n) for s, n in zip(BATCH_STATES, counts_)}}
-                                 for month, counts_ in zip(by_month.index, by_month.to_numpy())],
+            "batches_by_month": [{"month": month, **{s: by_month[(month, s)] for s in BATCH_STATES}}
+                                 for month in sorted({month for month, _ in by_month})],
             "trend": records(trend[["assay_id", "attribute", "unit", "batch_id", "manufactured_on", "value",
                                     "lower_limit", "upper_limit"]]),
         }

@@ -14,14 +14,15 @@ of their process, and a version started last week does not hide the signals of t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from ..stats.control import BASELINE, FIXED, IMRLimits, control_chart_columns, imr_limits, ppk
-from .lens import LensResult, records
+from ..stats.control import BASELINE, FIXED, NELSON_RULES, IMRLimits, imr_limits, nelson_marks, ppk, rules_of
+from .lens import LensResult, column_records, records
 
 LENS = "process_control"
 # `changes` only labels where a version starts on the chart; without it the markers lose their label, nothing else.
@@ -119,7 +120,7 @@ class Settings:
 
 @dataclass
 class Chart:
-    """One attribute of one program: its per-lot frame and what is in force for the current version now."""
+    """One attribute of one program: its per-lot points and what is in force for the current version now."""
 
     attribute: str
     kind: str
@@ -127,10 +128,15 @@ class Chart:
     lower_spec: float | None
     upper_spec: float | None
     current_version: str | None
-    frame: pd.DataFrame  # one row per lot, in lot order (see CHART_COLUMNS)
+    points: Mapping[str, np.ndarray]  # one entry per lot, in lot order, for each of CHART_COLUMNS
     baseline: IMRLimits  # the current version's baseline limits
     limits: IMRLimits  # in force now for the current version: approved, else the baseline
     approval: dict | None  # the approved row behind `limits`, if any
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The points as a frame, made on demand: most of a portfolio's charts are only summarised, never drawn."""
+        return pd.DataFrame({name: self.points[name] for name in CHART_COLUMNS})
 
 
 CHART_COLUMNS = [
@@ -139,122 +145,226 @@ CHART_COLUMNS = [
     "rules", "signal", "out_of_spec", "lower_spec", "upper_spec", "version_start", "segment_start", "introduced_by",
     "recent",
 ]
+LOT_COLUMNS = ("batch_id", "purpose", "process_version", "disposition")
 
 
 def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str | None = None) -> dict:
-    """Every charted attribute, {(program_id, attribute): Chart}; the lens and the chart page share it."""
-    lots = ds.query("control_chart_lots", as_of=as_of, program_id=program_id, attribute=attribute)
+    """Every charted attribute, {(program_id, attribute): Chart}; the lens and the chart page share it.
+
+    The points of all charts are computed together, column by column, and come from the database as numbers:
+    a CDMO's portfolio has thousands of charts and millions of points, and a pass per chart, or a text value
+    per point, was most of a report's time and memory.
+    """
+    found = ds.query("control_chart_points", as_of=as_of, program_id=program_id, attribute=attribute)
+    lots = ds.query("control_chart_lots", as_of=as_of, program_id=program_id)
+    attributes = ds.query("control_chart_attributes", program_id=program_id, attribute=attribute)
     approved = ds.query("approved_control_limits", as_of=as_of, program_id=program_id, attribute=attribute)
     versions = records(ds.query("control_process_versions", as_of=as_of, program_id=program_id))
     approvals: dict[tuple, list[dict]] = {}
     for row in records(approved):  # oldest first
-        approvals.setdefault((row["program_id"], row["attribute"]), []).append(row)
+        approvals.setdefault((row["program_id"], row["attribute"], row["process_version"]), []).append(row)
     introduced = {(r["program_id"], r["process_version"]): r["introduced_by"] for r in versions}
     current = {r["program_id"]: r["process_version"] for r in versions if r["is_current"]}
+    lot = _rows_of(lots["lot"], found["lot"])
+    chart = _rows_of(attributes["chart"], found["chart"])
     columns = {name: lots[name].to_numpy(dtype=object) for name in LOT_COLUMNS}
-    columns["value"] = lots["value"].to_numpy(float)
     columns["manufactured_on"] = lots["manufactured_on"].to_numpy("datetime64[D]")
-    columns["tested_on"] = lots["tested_on"].to_numpy("datetime64[D]")
-    by_program: dict[str, dict] = {}
-    for (p, v), by in introduced.items():
-        by_program.setdefault(p, {})[v] = by
+    columns["version"] = pd.factorize(columns["process_version"], use_na_sentinel=False)[0]
+    meta = {name: attributes[name].to_numpy(dtype=object) for name in ("program_id", "attribute", "kind", "unit")}
+    lower, upper = _spec(attributes["lower_limit"]), _spec(attributes["upper_limit"])
+    table, version_limits = _points(found["value"].to_numpy(float), found["tested_on"].to_numpy("datetime64[D]"),
+                                    lot, columns, chart, meta, lower, upper, approvals, introduced, settings)
     out = {}
-    for start, stop in _groups(columns["program_id"], columns["attribute"]):
-        pid, name = columns["program_id"][start], columns["attribute"][start]
-        out[(pid, name)] = attribute_chart({k: c[start:stop] for k, c in columns.items()},
-                                           approvals.get((pid, name), []), by_program.get(pid, {}),
-                                           current.get(pid), settings)
+    for start, stop in _groups(chart):
+        row = chart[start]
+        pid, name = meta["program_id"][row], meta["attribute"][row]
+        version = current.get(pid)
+        baseline = version_limits.get((pid, name, version)) or imr_limits([], settings.baseline_n, settings.min_n)
+        mine = approvals.get((pid, name, version), [])
+        approval = mine[-1] if mine else None
+        out[(pid, name)] = Chart(name, meta["kind"][row], _text(meta["unit"][row]), _number(lower[row]),
+                                 _number(upper[row]), version, _ChartPoints(table, start, stop), baseline,
+                                 _fixed(approval, settings) if approval else baseline, approval)
     return out
 
 
-LOT_COLUMNS = ("program_id", "attribute", "kind", "unit", "lower_limit", "upper_limit", "batch_id", "purpose",
-               "process_version", "disposition")
+def _rows_of(numbers: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The rows holding `wanted` in `numbers` (sorted): how a point finds its lot and its chart."""
+    numbers, wanted = numbers.to_numpy("int64"), wanted.to_numpy("int64")
+    rows = np.searchsorted(numbers, wanted)
+    if len(wanted) and (rows.max() >= len(numbers) or (numbers[rows] != wanted).any()):
+        raise RuntimeError("control_chart_points numbers a lot or chart its companion queries do not return")
+    return rows
 
 
 def _groups(*keys: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of equal keys; the query returns the lots sorted by them."""
-    n = len(keys[0])
-    if n == 0:
-        return []
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
+    starts = np.flatnonzero(_starts(*keys))
+    return list(zip(starts.tolist(), [*starts[1:].tolist(), len(keys[0])]))
+
+
+def _starts(*keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal keys begins."""
+    change = np.zeros(len(keys[0]), dtype=bool)
+    change[:1] = True
     for key in keys:
         change[1:] |= key[1:] != key[:-1]
-    starts = np.flatnonzero(change)
-    return list(zip(starts.tolist(), [*starts[1:].tolist(), n]))
+    return change
 
 
-def attribute_chart(lots: dict[str, np.ndarray], approvals: list[dict], introduced: dict, current: str | None,
-                    settings: Settings) -> Chart:
-    """The I-MR chart of one attribute across its process versions, each version with its own limits.
+def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray],
+            chart: np.ndarray, meta: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray,
+            approvals: dict[tuple, list[dict]], introduced: dict, settings: Settings) -> tuple[_PointTable, dict]:
+    """The I-MR points of every chart, and each version's baseline limits {(program, attribute, version): limits}.
 
-    Within a version each lot is judged against the approval (`approvals`, oldest first) in force on its manufacture
-    day, else the version's baseline; run rules restart at each change of limits, moving ranges run across the
-    whole version. `introduced` maps a version to the changes that introduce it.
+    A point has its `value`, `tested_on`, the row of `lots` (one entry per lot) it was measured on and the row
+    of `meta`, `lower` and `upper` (one entry per chart) it belongs to. Within a chart each process version has
+    its own moving ranges and baseline; within a version each lot is judged against the approval (`approvals`,
+    oldest first) in force on its manufacture day, else the version's baseline, and run rules restart at each
+    change of limits. `introduced` maps a version to the changes that introduce it. Work happens in version
+    order (each version's lots together, in lot order, versions in order of their first lot) and is put back
+    in lot order at the end.
     """
-    first = {name: column[0] for name, column in lots.items()}
-    lower, upper = _number(first["lower_limit"]), _number(first["upper_limit"])
-    values = lots["value"]
-    versions = lots["process_version"]
-    made = lots["manufactured_on"]
-    n = len(values)
-    out = {name: np.full(n, np.nan) for name in ("moving_range", "centre", "lcl", "ucl", "mr_ucl")}
-    out.update({name: np.zeros(n, dtype=bool) for name in ("in_baseline", "out_of_spec", "version_start",
-                                                            "segment_start")})
-    out.update({name: np.empty(n, dtype=object) for name in ("segment", "limits_source", "rules", "signal",
-                                                             "introduced_by")})
-    for version in dict.fromkeys(versions):
-        rows = np.flatnonzero(versions == version)
-        baseline = imr_limits(values[rows], settings.baseline_n, settings.min_n)
-        out["moving_range"][rows[1:]] = np.abs(np.diff(values[rows]))
-        out["version_start"][rows[0]] = True
-        out["introduced_by"][rows] = introduced.get(version)
+    n = len(value)
+    version = lots["version"][lot]
+    key = pd.factorize(chart * (version.max(initial=0) + 1) + version, sort=False)[0]
+    in_order = bool((np.diff(key) >= 0).all())  # no chart with versions made side by side: nothing to move
+    order = np.arange(n) if in_order else np.argsort(key, kind="stable")
+    x, made = value[order], lots["manufactured_on"][lot[order]]
+    version_start = _starts(key[order])
+    moving_range = np.full(n, np.nan)
+    moving_range[1:] = np.abs(np.diff(x))
+    moving_range[version_start] = np.nan
+    in_baseline = np.zeros(n, dtype=bool)
+    segment_start = version_start.copy()
+    version_limits, segments = {}, []  # segments: (start, stop, limits, label, introduced_by)
+    for start, stop in _groups(key[order]):
+        row = order[start]
+        pid, attribute = meta["program_id"][chart[row]], meta["attribute"][chart[row]]
+        name = lots["process_version"][lot[row]]
+        baseline = imr_limits(x[start:stop], settings.baseline_n, settings.min_n)
+        version_limits[(pid, attribute, name)] = baseline
+        by = introduced.get((pid, name))
         if baseline.sufficient:
-            out["in_baseline"][rows[:baseline.n]] = True
-        mine = [a for a in approvals if a["process_version"] == version]
-        in_force = np.full(len(rows), -1)
-        for i, approval in enumerate(mine):
-            in_force[made[rows] >= np.datetime64(approval["approved_on"], "D")] = i
-        for key in dict.fromkeys(in_force):
-            where = rows[in_force == key]
-            if key < 0:
-                limits, segment = baseline, f"{version} · baseline limits"
+            in_baseline[start:start + baseline.n] = True
+        mine = approvals.get((pid, attribute, name))
+        if not mine:
+            segments.append((start, stop, baseline, f"{name} · baseline limits", by))
+            continue
+        approved_on = np.array([np.datetime64(a["approved_on"], "D") for a in mine], dtype="datetime64[D]")
+        in_force = np.searchsorted(approved_on, made[start:stop], side="right") - 1
+        for first_lot, last_lot in _groups(in_force):
+            if in_force[first_lot] < 0:
+                limits, label = baseline, f"{name} · baseline limits"
             else:
-                limits = _fixed(mine[key], settings)
-                segment = f"{version} · approved limits from {mine[key]['approved_on']}"
-            chart = control_chart_columns(values[where], limits, lower_spec=lower, upper_spec=upper,
-                                          rules=settings.rules, params=settings.params)
-            for name in ("centre", "lcl", "ucl", "mr_ucl", "out_of_spec"):
-                out[name][where] = chart[name]
-            out["segment"][where] = segment
-            out["segment_start"][where[0]] = True
-            out["limits_source"][where] = _source(limits)
-            found = list(chart["rules"])
-            out["rules"][where] = [", ".join(str(r) for r in sorted(f)) for f in found]
-            quiet = NO_RULE if limits.sufficient else NO_LIMITS_POINT
-            out["signal"][where] = [settings.rule_label(min(f)) if f else quiet for f in found]
-    frame = pd.DataFrame({
-        "lot": np.arange(1, n + 1),
-        "batch_id": lots["batch_id"],
-        "process_version": versions,
-        "manufactured_on": made,
-        "purpose": lots["purpose"],
-        "disposition": lots["disposition"],
-        "tested_on": lots["tested_on"],
-        "value": values,
-        **out,
-        "mr_beyond": out["moving_range"] > out["mr_ucl"],
-        "lower_spec": np.full(n, np.nan if lower is None else lower),
-        "upper_spec": np.full(n, np.nan if upper is None else upper),
-        "recent": np.arange(n) >= n - settings.baseline_n,
-    })
-    now = values[versions == current]
-    baseline = imr_limits(now, settings.baseline_n, settings.min_n)
-    mine = [a for a in approvals if a["process_version"] == current]
-    approval = mine[-1] if mine else None
-    limits = _fixed(approval, settings) if approval else baseline
-    return Chart(first["attribute"], first["kind"], _text(first["unit"]), lower, upper, current,
-                 frame[CHART_COLUMNS], baseline, limits, approval)
+                approval = mine[in_force[first_lot]]
+                limits, label = _fixed(approval, settings), f"{name} · approved limits from {approval['approved_on']}"
+            segments.append((start + first_lot, start + last_lot, limits, label, by))
+            segment_start[start + first_lot] = True
+    segment = np.repeat(np.arange(len(segments)), [stop - start for start, stop, *_ in segments])
+    per_segment = {name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name)
+                                   for s in segments], dtype=float) for name in ("centre", "sigma")}
+    judged = np.array([s[2].sufficient for s in segments], dtype=bool)
+    marks = np.zeros(n, dtype=np.int16)
+    where = judged[segment]
+    marks[where] = nelson_marks(x[where], per_segment["centre"][segment[where]],
+                                per_segment["sigma"][segment[where]], segment_start[where], settings.rules,
+                                settings.params)
+    stored = {"value": x, "moving_range": moving_range, "in_baseline": in_baseline, "version_start": version_start,
+              "segment_start": segment_start, "segment": segment, "marks": marks, "lot": lot[order],
+              "tested_on": tested_on[order]}
+    if not in_order:
+        in_lot_order = np.empty(n, dtype=np.int64)
+        in_lot_order[order] = np.arange(n)
+        stored = {name: column[in_lot_order] for name, column in stored.items()}
+    return _PointTable(stored, lots, segments, judged, chart, lower, upper, settings), version_limits
+
+
+class _PointTable:
+    """Every chart's points as numbers and codes, one entry per point in lot order, with the per-lot,
+    per-segment and per-chart values the codes point to. A chart's columns are made when read: a CDMO's
+    portfolio has millions of points, and most columns are only ever read for the one chart a page draws."""
+
+    STORED = ("value", "moving_range", "in_baseline", "version_start", "segment_start", "tested_on")
+    PER_LOT = (*LOT_COLUMNS, "manufactured_on")
+    PER_SEGMENT = ("centre", "lcl", "ucl", "mr_ucl", "segment", "limits_source", "introduced_by")
+
+    def __init__(self, stored: dict[str, np.ndarray], lots: dict[str, np.ndarray], segments: list[tuple],
+                 judged: np.ndarray, chart: np.ndarray, lower: np.ndarray, upper: np.ndarray, settings: Settings):
+        self.stored, self.lots, self.judged, self.chart = stored, lots, judged, chart
+        self.lower, self.upper, self.recent_n = lower, upper, settings.baseline_n
+        self.per_segment = {
+            **{name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name) for s in segments],
+                              dtype=float) for name in ("centre", "lcl", "ucl", "mr_ucl")},
+            "segment": np.array([s[3] for s in segments], dtype=object),
+            "limits_source": np.array([_source(s[2]) for s in segments], dtype=object),
+            "introduced_by": np.array([s[4] for s in segments], dtype=object),
+        }
+        self.rules, self.signal = _rule_words(stored["marks"], settings)
+
+    def column(self, name: str, start: int, stop: int) -> np.ndarray:
+        """One of CHART_COLUMNS for the points start..stop (one chart)."""
+        if name in self.STORED:
+            return self.stored[name][start:stop]
+        if name in self.PER_LOT:
+            return self.lots[name][self.stored["lot"][start:stop]]
+        segment = self.stored["segment"][start:stop]
+        if name in self.PER_SEGMENT:
+            return self.per_segment[name][segment]
+        if name == "lot":
+            return np.arange(1, stop - start + 1)
+        if name == "recent":
+            return np.arange(stop - start) >= stop - start - self.recent_n
+        if name == "mr_beyond":
+            return self.stored["moving_range"][start:stop] > self.per_segment["mr_ucl"][segment]
+        if name == "rules":
+            return self.rules[self.stored["marks"][start:stop]]
+        if name == "signal":
+            signal = self.signal[self.stored["marks"][start:stop]]
+            signal[~self.judged[segment]] = NO_LIMITS_POINT
+            return signal
+        lower, upper = self.lower[self.chart[start]], self.upper[self.chart[start]]
+        if name == "lower_spec":
+            return np.full(stop - start, lower)
+        if name == "upper_spec":
+            return np.full(stop - start, upper)
+        if name == "out_of_spec":
+            values = self.stored["value"][start:stop]
+            return (values < lower) | (values > upper)
+        raise KeyError(name)
+
+
+class _ChartPoints(Mapping):
+    """One chart's columns (CHART_COLUMNS), each made from the point table when read."""
+
+    def __init__(self, table: _PointTable, start: int, stop: int):
+        self.table, self.start, self.stop = table, start, stop
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.table.column(name, self.start, self.stop)
+
+    def __iter__(self):
+        return iter(CHART_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(CHART_COLUMNS)
+
+
+def _rule_words(marks: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """For each combination of rules a point can break (its `nelson_marks` bits): the rules ("1, 5") and the
+    label of the first (`NO_RULE` for none); a portfolio has millions of points but only a few combinations."""
+    combinations = 1 << (max(NELSON_RULES) + 1)
+    rules, labels = np.empty(combinations, dtype=object), np.empty(combinations, dtype=object)
+    for combination in np.flatnonzero(np.bincount(marks, minlength=1)).tolist():
+        found = sorted(rules_of(combination))
+        rules[combination] = ", ".join(str(r) for r in found)
+        labels[combination] = settings.rule_label(found[0]) if found else NO_RULE
+    return rules, labels
+
+
+def _spec(column: np.ndarray) -> np.ndarray:
+    """A specification limit as floats, NaN where there is none (comparisons with NaN are False)."""
+    return np.array([_number(v) for v in column], dtype=float)
 
 
 def _fixed(row: dict, settings: Settings) -> IMRLimits:
@@ -281,26 +391,28 @@ def _text(value) -> str | None:
 
 def evaluate(ctx) -> dict[str, LensResult]:
     settings = Settings.of(ctx.expectations.settings)
-    found = charts(ctx.ds, ctx.as_of, ctx.program_id, settings)
+    by_program: dict[str, list[Chart]] = {}
+    for (pid, _), chart in charts(ctx.ds, ctx.as_of, ctx.program_id, settings).items():
+        by_program.setdefault(pid, []).append(chart)
     versions = ctx.ds.query("control_process_versions", as_of=ctx.as_of, program_id=ctx.program_id)
+    versions_of = dict(tuple(versions.groupby("program_id", sort=False)))
     out = {}
     for program in records(ctx.programs):
         pid = program["program_id"]
-        mine = [chart for (p, _), chart in found.items() if p == pid]
-        judged = [(chart, summary(chart, settings)) for chart in mine]
-        out[pid] = LensResult(figures(versions[versions["program_id"] == pid], judged, settings),
+        judged = [(chart, summary(chart, settings)) for chart in by_program.get(pid, [])]
+        out[pid] = LensResult(figures(versions_of.get(pid, versions.iloc[:0]), judged, settings),
                               findings(ctx, program, judged, settings))
     return out
 
 
 def summary(chart: Chart, settings: Settings) -> dict:
     """One attribute's figures: limits and state of its current version, recent signals, capability."""
-    frame = chart.frame
-    batch, version, value = (frame[c].to_numpy(object) for c in ("batch_id", "process_version", "value"))
-    rules, recent = frame["rules"].to_numpy(object), frame["recent"].to_numpy(bool)
-    current = frame["value"].to_numpy(float)[version == chart.current_version]
+    points = chart.points
+    batch, version, value = points["batch_id"], points["process_version"], points["value"]
+    rules, recent = points["rules"], points["recent"]
+    current = value[version == chart.current_version]
     signals = np.flatnonzero(recent & (rules != ""))
-    out_of_spec = np.flatnonzero(recent & frame["out_of_spec"].to_numpy(bool))
+    out_of_spec = np.flatnonzero(recent & points["out_of_spec"])
     limits = chart.limits
     try:
         capability = ppk(current, chart.lower_spec, chart.upper_spec, settings.capability_min_n, CONFIDENCE)
@@ -322,7 +434,8 @@ def summary(chart: Chart, settings: Settings) -> dict:
     wider = None
     if approval and chart.baseline.sufficient:
         wider = bool(limits.ucl - limits.lcl > chart.baseline.ucl - chart.baseline.lcl)
-    flags = np.where(frame["out_of_spec"].to_numpy(bool), OUT_OF_SPEC, np.where(rules != "", SIGNAL, ""))
+    shown = np.flatnonzero(recent)
+    flags = np.where(points["out_of_spec"][shown], OUT_OF_SPEC, np.where(rules[shown] != "", SIGNAL, ""))
     return {
         "attribute": chart.attribute,
         "unit": chart.unit,
@@ -331,7 +444,7 @@ def summary(chart: Chart, settings: Settings) -> dict:
         "upper_spec": chart.upper_spec,
         "process_version": chart.current_version,
         "lots": len(current),
-        "lots_all_versions": len(frame),
+        "lots_all_versions": len(value),
         "limits": {
             "source": "approved" if approval else (BASELINE if limits.sufficient else None),
             "centre": limits.centre, "lcl": limits.lcl, "ucl": limits.ucl, "sigma": limits.sigma,
@@ -349,7 +462,8 @@ def summary(chart: Chart, settings: Settings) -> dict:
         "out_of_spec": len(out_of_spec),
         "out_of_spec_lots": [str(batch[i]) for i in out_of_spec],
         "capability": cap,
-        "recent": [[str(batch[i]), str(version[i]), float(value[i]), str(flags[i])] for i in np.flatnonzero(recent)],
+        "recent": [[str(b), str(v), float(x), str(f)] for b, v, x, f in
+                   zip(batch[shown].tolist(), version[shown].tolist(), value[shown].tolist(), flags.tolist())],
     }
 
 
@@ -394,37 +508,42 @@ def findings(ctx, program: dict, judged: list[tuple[Chart, dict]], settings: Set
 def _out_of_spec(pid: str, chart: Chart, s: dict) -> list[Finding]:
     if not s["out_of_spec"]:
         return []
-    frame = chart.frame
-    lots = frame[frame["recent"] & frame["out_of_spec"]]
-    exposed = lots[lots["disposition"].isin(EXPOSED)]
+    points = chart.points
+    lots = _rows(chart, points["recent"] & points["out_of_spec"],
+                 ("batch_id", "process_version", "manufactured_on", "tested_on", "value", "lower_spec", "upper_spec",
+                  "disposition"))
+    exposed = [r["batch_id"] for r in lots if r["disposition"] in EXPOSED]
     unit = f" {s['unit']}" if s["unit"] else ""
     listed = ", ".join(f"{r['batch_id']} at {_num(r['value'])}{unit} ({r['disposition'].replace('_', ' ')})"
-                       for r in records(lots))
+                       for r in lots)
     message = (f"{s['attribute']}: {_count(len(lots), 'recent lot')} out of specification "
                f"({spec_text(s['lower_spec'], s['upper_spec'], s['unit'])}): {listed}.")
-    if len(exposed):
-        message += f" {' and '.join(exposed['batch_id'])} reached release or a patient."
-    evidence = records(lots[["batch_id", "process_version", "manufactured_on", "tested_on", "value", "lower_spec",
-                             "upper_spec", "disposition"]])
-    return [make(PC001, pid, s["attribute"], message, evidence, severity="high" if len(exposed) else "medium")]
+    if exposed:
+        message += f" {' and '.join(exposed)} reached release or a patient."
+    return [make(PC001, pid, s["attribute"], message, lots, severity="high" if exposed else "medium")]
 
 
 def _signals(pid: str, chart: Chart, s: dict, settings: Settings) -> list[Finding]:
     if not s["signals"]:
         return []
-    frame = chart.frame
-    lots = frame[frame["recent"] & (frame["rules"] != "")]
+    points = chart.points
+    lots = _rows(chart, points["recent"] & (points["rules"] != ""),
+                 ("batch_id", "process_version", "manufactured_on", "value", "limits_source", "centre", "lcl", "ucl",
+                  "rules"))
     listed = ", ".join(f"{r['batch_id']} (rule{'s' if ',' in r['rules'] else ''} {r['rules']})"
-                       for r in records(lots.head(SHOWN_LOTS)))
+                       for r in lots[:SHOWN_LOTS])
     if len(lots) > SHOWN_LOTS:
         listed += f" and {len(lots) - SHOWN_LOTS} more (see the evidence)"
     rules = "; ".join(settings.rule_label(r) for r in s["rules_broken"])
     message = (f"{s['attribute']}: {_count(len(lots), 'recent lot')} "
                f"{'breaks' if len(lots) == 1 else 'break'} a run rule against the limits in force: {listed}. "
                f"{rules}. Look for a special cause.")
-    evidence = records(lots[["batch_id", "process_version", "manufactured_on", "value", "limits_source", "centre",
-                             "lcl", "ucl", "rules"]])
-    return [make(PC002, pid, s["attribute"], message, evidence)]
+    return [make(PC002, pid, s["attribute"], message, lots)]
+
+
+def _rows(chart: Chart, where: np.ndarray, names: tuple[str, ...]) -> list[dict]:
+    """Evidence rows: the chart's lots at `where`, only the columns a finding shows."""
+    return column_records({name: chart.points[name][where] for name in names})
 
 
 def _not_capable(pid: str, s: dict, row, phase: str) -> list[Finding]:

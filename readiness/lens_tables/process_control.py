@@ -36,11 +36,10 @@ def chart_frame(ds, as_of, program_id: str, attribute: str, expectations) -> pd.
     """
     if ds.query("program_phases", as_of=as_of, program_id=program_id).empty:
         raise UnknownProgram(program_id)
-    found = charts(ds, as_of, program_id, Settings.of(expectations.settings), attribute)
-    chart = found.get((program_id, attribute))
+    settings = Settings.of(expectations.settings)
+    chart = charts(ds, as_of, program_id, settings, attribute).get((program_id, attribute))
     if chart is None:
-        lots = ds.query("control_chart_lots", as_of=as_of, program_id=program_id, attribute=None)
-        raise UnknownAttribute(attribute, sorted(lots["attribute"].unique()))
+        raise UnknownAttribute(attribute, sorted(name for _, name in charts(ds, as_of, program_id, settings)))
     frame = chart.frame.copy()
     for name in ("manufactured_on", "tested_on"):
         frame[name] = pd.to_datetime(frame[name]).dt.strftime("%Y-%m-%d")

@@ -7,6 +7,7 @@ instead of a number, because an SD from a handful of lots is too unreliable to p
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -136,28 +137,76 @@ def _params(rules: Iterable[int], params: Mapping[int, Mapping[str, float]] | No
     return merged
 
 
-def _runs(mask: np.ndarray, length: int, width: int, size: int) -> np.ndarray:
-    """Points in runs of at least ``length`` consecutive True in ``mask``, where mask[j] spans points j..j+width."""
-    marked = np.zeros(size, dtype=bool)
-    start = None
-    for j, flag in enumerate([*mask, False]):
-        if flag and start is None:
-            start = j
-        elif not flag and start is not None:
-            if j - start >= length:
-                marked[start:j + width] = True
-            start = None
-    return marked
+def _runs(mask: np.ndarray, length: int, width: int, start: np.ndarray) -> np.ndarray:
+    """Points in runs of at least ``length`` consecutive True in ``mask``, where mask[j] spans points j..j+width;
+    a run never continues past a segment ``start``."""
+    size = len(mask)
+    begins = mask & (start | ~np.r_[False, mask[:-1]])
+    first = np.flatnonzero(begins)
+    lengths = np.bincount(np.cumsum(begins)[mask] - 1, minlength=len(first))
+    long = lengths >= length
+    edges = np.bincount(first[long], minlength=size + 1) - np.bincount(
+        np.minimum(first[long] + lengths[long] + width, size), minlength=size + 1)
+    return np.cumsum(edges)[:size] > 0
 
 
-def _count_in_window(mask: np.ndarray, count: int, window: int) -> np.ndarray:
-    """Points of ``mask`` that are ``count`` True values within ``window`` consecutive points."""
-    marked = np.zeros(len(mask), dtype=bool)
+def _count_in_window(mask: np.ndarray, count: int, window: int, segment: np.ndarray) -> np.ndarray:
+    """Points of ``mask`` that are ``count`` True values within ``window`` consecutive points of one segment."""
     hits = np.flatnonzero(mask)
-    for j in range(len(hits) - count + 1):
-        if hits[j + count - 1] - hits[j] < window:
-            marked[hits[j:j + count]] = True
+    marked = np.zeros(len(mask), dtype=bool)
+    if len(hits) < count:
+        return marked
+    last = hits[count - 1:]
+    found = np.flatnonzero((last - hits[:len(last)] < window) & (segment[last] == segment[hits[:len(last)]]))
+    edges = np.bincount(found, minlength=len(hits) + 1) - np.bincount(found + count, minlength=len(hits) + 1)
+    marked[hits[np.cumsum(edges)[:len(hits)] > 0]] = True
     return marked
+
+
+def nelson_marks(values: Sequence[float] | np.ndarray, centre: Sequence[float] | np.ndarray,
+                 sigma: Sequence[float] | np.ndarray, start: Sequence[bool] | np.ndarray,
+                 rules: Iterable[int] = WESTERN_ELECTRIC,
+                 params: Mapping[int, Mapping[str, float]] | None = None) -> np.ndarray:
+    """The rules each point breaks as bits (bit r set for rule r), for many series at once.
+
+    The series lie end to end, each point with its own series' ``centre`` and ``sigma`` (finite, sigma > 0);
+    ``start`` is True at the first point of each series. Runs, trends and windows never cross a series start:
+    a portfolio has thousands of charts, and a pass per chart was most of a report's time.
+    """
+    x, centre, sigma = (np.asarray(a, dtype=float) for a in (values, centre, sigma))
+    start = np.asarray(start, dtype=bool)
+    size, d = len(x), x - centre
+    after = np.ones(size, dtype=bool)  # the next point starts another series (or there is none)
+    after[:-1] = start[1:]
+    step = np.zeros(size)
+    step[:-1] = np.sign(np.diff(x))
+    step[after] = 0
+    segment = np.cumsum(start)
+    marks = np.zeros(size, dtype=np.int64)
+    for rule, p in _params(rules, params).items():
+        limit = p.get("sigmas", 0) * sigma
+        if rule == 1:
+            mark = np.abs(d) > limit
+        elif rule == 2:
+            mark = _runs(d > 0, p["run"], 0, start) | _runs(d < 0, p["run"], 0, start)
+        elif rule == 3:
+            mark = _runs(step > 0, p["run"] - 1, 1, start) | _runs(step < 0, p["run"] - 1, 1, start)
+        elif rule == 4:
+            mark = _runs(step * np.r_[step[1:], 0] < 0, p["run"] - 2, 2, start)
+        elif rule in (5, 6):
+            mark = (_count_in_window(d > limit, p["count"], p["window"], segment)
+                    | _count_in_window(d < -limit, p["count"], p["window"], segment))
+        elif rule == 7:
+            mark = _runs(np.abs(d) <= limit, p["run"], 0, start)
+        else:
+            mark = _runs(np.abs(d) > limit, p["run"], 0, start)
+        marks |= mark.astype(np.int64) << rule
+    return marks
+
+
+def rules_of(marks: int) -> frozenset[int]:
+    """The rule numbers set in one point's ``nelson_marks`` bits."""
+    return frozenset(rule for rule in NELSON_RULES if marks >> rule & 1)
 
 
 def nelson_signals(values: Sequence[float] | np.ndarray | pd.Series, centre: float, sigma: float,
@@ -175,27 +224,10 @@ def nelson_signals(values: Sequence[float] | np.ndarray | pd.Series, centre: flo
     if not (math.isfinite(centre) and math.isfinite(sigma) and sigma > 0):
         raise ValueError("centre must be finite and sigma finite and positive")
     x = _values(values)
-    size, d = len(x), x - centre
-    step = np.sign(np.diff(x))
-    marks: dict[int, np.ndarray] = {}
-    for rule, p in _params(rules, params).items():
-        limit = p.get("sigmas", 0) * sigma
-        if rule == 1:
-            marks[rule] = np.abs(d) > limit
-        elif rule == 2:
-            marks[rule] = _runs(d > 0, p["run"], 0, size) | _runs(d < 0, p["run"], 0, size)
-        elif rule == 3:
-            marks[rule] = _runs(step > 0, p["run"] - 1, 1, size) | _runs(step < 0, p["run"] - 1, 1, size)
-        elif rule == 4:
-            marks[rule] = _runs(step[:-1] * step[1:] < 0, p["run"] - 2, 2, size)
-        elif rule in (5, 6):
-            marks[rule] = (_count_in_window(d > limit, p["count"], p["window"])
-                           | _count_in_window(d < -limit, p["count"], p["window"]))
-        elif rule == 7:
-            marks[rule] = _runs(np.abs(d) <= limit, p["run"], 0, size)
-        else:
-            marks[rule] = _runs(np.abs(d) > limit, p["run"], 0, size)
-    return [frozenset(rule for rule, mark in marks.items() if mark[i]) for i in range(size)]
+    start = np.zeros(len(x), dtype=bool)
+    start[:1] = True
+    marks = nelson_marks(x, np.full(len(x), centre), np.full(len(x), sigma), start, rules, params)
+    return [rules_of(m) for m in marks.tolist()]
 
 
 @dataclass(frozen=True)
@@ -250,9 +282,15 @@ def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = 
     ppl = None if lower is None else (mean - lower) / (3 * sd)
     ppu = None if upper is None else (upper - mean) / (3 * sd)
     value = min(v for v in (ppl, ppu) if v is not None)
-    half = float(stats.norm.ppf(1 - (1 - confidence) / 2)) * math.sqrt(1 / (9 * n) + value ** 2 / (2 * (n - 1)))
+    half = _two_sided_z(confidence) * math.sqrt(1 / (9 * n) + value ** 2 / (2 * (n - 1)))
     return Capability(mean=mean, sd=sd, ppl=ppl, ppu=ppu, ppk=value, ci_low=value - half, ci_high=value + half,
                       **common)
+
+
+@functools.lru_cache(maxsize=8)
+def _two_sided_z(confidence: float) -> float:
+    """Cached: scipy's quantile costs more than the rest of a Ppk, and a portfolio asks it per chart."""
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
 def control_chart(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRLimits, *,
@@ -265,18 +303,6 @@ def control_chart(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRL
     checked; the caller shows ``limits.reason``. ``mr_beyond`` is a moving range above the MR chart's UCL;
     out of specification is strictly outside a limit.
     """
-    index = values.index if isinstance(values, pd.Series) else None
-    columns = control_chart_columns(values, limits, lower_spec=lower_spec, upper_spec=upper_spec, rules=rules,
-                                    params=params)
-    return pd.DataFrame(columns, index=index if index is not None else pd.RangeIndex(len(columns["value"])))
-
-
-def control_chart_columns(values: Sequence[float] | np.ndarray | pd.Series, limits: IMRLimits, *,
-                          lower_spec: float | None = None, upper_spec: float | None = None,
-                          rules: Iterable[int] = WESTERN_ELECTRIC,
-                          params: Mapping[int, Mapping[str, float]] | None = None) -> dict[str, np.ndarray | list]:
-    """`control_chart` as plain columns: a portfolio charts thousands of attributes, and a frame each cost more
-    than the statistics."""
     x = _values(values)
     if limits.sufficient:
         signals = nelson_signals(x, limits.centre, limits.sigma, rules, params)
@@ -292,7 +318,7 @@ def control_chart_columns(values: Sequence[float] | np.ndarray | pd.Series, limi
         out_of_spec |= x < lower_spec
     if upper_spec is not None:
         out_of_spec |= x > upper_spec
-    return {
+    return pd.DataFrame({
         "value": x,
         "moving_range": moving_range,
         "in_baseline": np.arange(len(x)) < limits.n,
@@ -300,4 +326,4 @@ def control_chart_columns(values: Sequence[float] | np.ndarray | pd.Series, limi
         "mr_beyond": moving_range > drawn["mr_ucl"],
         "rules": signals,
         "out_of_spec": out_of_spec,
-    }
+    }, index=values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(x)))

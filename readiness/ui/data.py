@@ -20,7 +20,7 @@ from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..brief import build_brief
 from ..brief_html import render_html
-from ..report import build_report, build_trend
+from ..report import build_report, build_trend, day_scores
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
 from . import auth
 
@@ -87,15 +87,18 @@ def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
     return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)  # the Portfolio says it is computing the trend
-def _trend(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, program_id: str | None,
-           _yardstick: Expectations, yardstick_key: tuple) -> dict:
-    return build_trend(_ds, as_of, program_id, _yardstick)
+@st.cache_resource(show_spinner=False, max_entries=512)  # the Portfolio says it is computing the trend
+def _day_scores(_ds: Dataset, fingerprint: str, scope: str | None, day: date, program_id: str | None,
+                _yardstick: Expectations, yardstick_key: tuple) -> dict:
+    return day_scores(_ds, day, program_id, _yardstick)
 
 
 def trend(ds: Dataset, as_of: date, program_id: str | None = None) -> dict[str, list[dict]]:
-    """The Portfolio's 12 month-end points (twelve more reports), asked for after the day's report is on screen."""
-    return _trend(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
+    """The Portfolio's 12 month-end points, asked for after the day's report is on screen. Each month end is
+    kept on its own (statuses and scores only): moving the as-of day within a month recomputes none of them."""
+    yardstick, key = expectations(), _yardstick_key()
+    return build_trend(ds, as_of, program_id, yardstick, scores_on=lambda day: _day_scores(
+        ds, ds.fingerprint, ds.scope, day, program_id, yardstick, key))
 
 
 @st.cache_resource(show_spinner="Comparing the two days…", max_entries=64)
