@@ -95,7 +95,6 @@ def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectation
     if program_id is not None and frame.empty:
         raise UnknownProgram(program_id)
     ctx = Context(ds, as_of, program_id, frame, expectations)
-    ids = list(frame["program_id"])
     results = {m.LENS: m.evaluate(ctx) for m in LENS_MODULES}
     blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
     blocked = {m.LENS for m in LENS_MODULES if blocked_tables & set(m.TABLES)}
