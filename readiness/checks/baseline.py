@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..contract import PHASES, phase_rank
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, records
+from .lens import Groups, LensResult, grouped, records
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -250,17 +250,9 @@ def by_batch(cells: dict[str, list], batches: list[dict]) -> list[dict]:
              "states": states[batch["batch_id"]]} for batch in batches]
 
 
-def _by_batch_id(cells: list[dict]) -> list[tuple[str, list[dict]]]:
-    """The cells grouped by batch, in batch id order, each group in the cells' order."""
-    grouped: dict[str, list[dict]] = {}
-    for c in cells:
-        grouped.setdefault(c["batch_id"], []).append(c)
-    return sorted(grouped.items())
-
-
 def findings(program_id: str, gaps: list[dict]) -> list[Finding]:
     out = []
-    for batch_id, rows in _by_batch_id(gaps):
+    for batch_id, rows in sorted(grouped(gaps, "batch_id").items()):
         first = rows[0]
         attrs = ", ".join(r["attribute"] for r in rows)
         if first["disposition"] == "administered":
@@ -338,7 +330,7 @@ def completeness_findings(program_id: str, phase: str, figs: dict, row) -> list[
 def invalidated_findings(program_id: str, voided: list[dict]) -> list[Finding]:
     """BL005: per batch, the required results whose only records were invalidated."""
     out = []
-    for batch_id, rows in _by_batch_id(voided):
+    for batch_id, rows in sorted(grouped(voided, "batch_id").items()):
         attrs = ", ".join(r["attribute"] for r in rows)
         last = max(r["invalidated_on"] for r in rows)
         message = (f"Batch {batch_id} ({_disposition_words(rows[0]['disposition'])}) has only an invalidated "

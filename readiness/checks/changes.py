@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
-from .lens import Groups, LensResult, records
+from .lens import Groups, LensResult, grouped, records
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
@@ -155,7 +155,7 @@ def open_change_figures(changes: pd.DataFrame, judge: _Judge) -> dict:
 def process_versions(batches: list[dict]) -> list[dict]:
     """Each process version in use: its lots, and the change that covered it (or that none did)."""
     out = []
-    for version, rows in _by_version(batches).items():
+    for version, rows in grouped(batches, "process_version").items():
         first = rows[0]
         out.append({
             "process_version": version,
@@ -170,21 +170,13 @@ def process_versions(batches: list[dict]) -> list[dict]:
     return sorted(out, key=lambda v: v["first_made"])
 
 
-def _by_version(batches: list[dict]) -> dict[str, list[dict]]:
-    """The batches grouped by process version, in the order each version first appears."""
-    grouped: dict[str, list[dict]] = {}
-    for b in batches:
-        grouped.setdefault(b["process_version"], []).append(b)
-    return grouped
-
-
 _LOT_EVIDENCE = ("batch_id", "purpose", "process_version", "manufactured_on", "disposition", "disposition_on",
                  "introduced_by", "introduced_approved_on")
 
 
 def undocumented(program_id: str, batches: list[dict]) -> list[Finding]:
     """CC001: one finding per process version with clinical or PPQ lots no approved change covered."""
-    bad = _by_version([b for b in batches if b["purpose"] in REGULATED and not b["covered"]])
+    bad = grouped([b for b in batches if b["purpose"] in REGULATED and not b["covered"]], "process_version")
     out = []
     for version, rows in sorted(bad.items()):
         first = rows[0]

@@ -45,6 +45,14 @@ class Groups:
         return self._parts.get(value, self.empty)
 
 
+def grouped(rows: list[dict], key: str) -> dict[object, list[dict]]:
+    """Plain rows grouped by one key, groups in the order their key first appears, rows in their order."""
+    out: dict[object, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
+
+
 def column_records(columns: dict[str, np.ndarray]) -> list[dict]:
     """`records` of plain arrays: a finding's few rows cut from a control chart's points, where a frame per
     finding cost more than the finding."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..findings import Finding, make, rule
 from ..stats.control import BASELINE, FIXED, NELSON_RULES, IMRLimits, imr_limits, nelson_marks, ppk, rules_of
-from .lens import LensResult, column_records, records
+from .lens import Groups, LensResult, column_records, records
 
 LENS = "process_control"
 # `changes` only labels where a version starts on the chart; without it the markers lose their label, nothing else.
@@ -148,8 +148,10 @@ CHART_COLUMNS = [
 LOT_COLUMNS = ("batch_id", "purpose", "process_version", "disposition")
 
 
-def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str | None = None) -> dict:
+def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str | None = None,
+           versions: pd.DataFrame | None = None) -> dict:
     """Every charted attribute, {(program_id, attribute): Chart}; the lens and the chart page share it.
+    `versions` is the `control_process_versions` answer, when the caller has asked it already.
 
     The points of all charts are computed together, column by column, and come from the database as numbers:
     a CDMO's portfolio has thousands of charts and millions of points, and a pass per chart, or a text value
@@ -159,7 +161,9 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
     lots = ds.query("control_chart_lots", as_of=as_of, program_id=program_id)
     attributes = ds.query("control_chart_attributes", program_id=program_id, attribute=attribute)
     approved = ds.query("approved_control_limits", as_of=as_of, program_id=program_id, attribute=attribute)
-    versions = records(ds.query("control_process_versions", as_of=as_of, program_id=program_id))
+    if versions is None:
+        versions = ds.query("control_process_versions", as_of=as_of, program_id=program_id)
+    versions = records(versions)
     approvals: dict[tuple, list[dict]] = {}
     for row in records(approved):  # oldest first
         approvals.setdefault((row["program_id"], row["attribute"], row["process_version"]), []).append(row)
@@ -262,14 +266,13 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
             segments.append((start + first_lot, start + last_lot, limits, label, by))
             segment_start[start + first_lot] = True
     segment = np.repeat(np.arange(len(segments)), [stop - start for start, stop, *_ in segments])
-    per_segment = {name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name)
-                                   for s in segments], dtype=float) for name in ("centre", "sigma")}
+    drawn = {name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name) for s in segments],
+                            dtype=float) for name in ("centre", "sigma", "lcl", "ucl", "mr_ucl")}
     judged = np.array([s[2].sufficient for s in segments], dtype=bool)
     marks = np.zeros(n, dtype=np.int16)
     where = judged[segment]
-    marks[where] = nelson_marks(x[where], per_segment["centre"][segment[where]],
-                                per_segment["sigma"][segment[where]], segment_start[where], settings.rules,
-                                settings.params)
+    marks[where] = nelson_marks(x[where], drawn["centre"][segment[where]], drawn["sigma"][segment[where]],
+                                segment_start[where], settings.rules, settings.params)
     stored = {"value": x, "moving_range": moving_range, "in_baseline": in_baseline, "version_start": version_start,
               "segment_start": segment_start, "segment": segment, "marks": marks, "lot": lot[order],
               "tested_on": tested_on[order]}
@@ -277,7 +280,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
         in_lot_order = np.empty(n, dtype=np.int64)
         in_lot_order[order] = np.arange(n)
         stored = {name: column[in_lot_order] for name, column in stored.items()}
-    return _PointTable(stored, lots, segments, judged, chart, lower, upper, settings), version_limits
+    return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings), version_limits
 
 
 class _PointTable:
@@ -290,12 +293,12 @@ class _PointTable:
     PER_SEGMENT = ("centre", "lcl", "ucl", "mr_ucl", "segment", "limits_source", "introduced_by")
 
     def __init__(self, stored: dict[str, np.ndarray], lots: dict[str, np.ndarray], segments: list[tuple],
-                 judged: np.ndarray, chart: np.ndarray, lower: np.ndarray, upper: np.ndarray, settings: Settings):
+                 drawn: dict[str, np.ndarray], judged: np.ndarray, chart: np.ndarray, lower: np.ndarray,
+                 upper: np.ndarray, settings: Settings):
         self.stored, self.lots, self.judged, self.chart = stored, lots, judged, chart
         self.lower, self.upper, self.recent_n = lower, upper, settings.baseline_n
         self.per_segment = {
-            **{name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name) for s in segments],
-                              dtype=float) for name in ("centre", "lcl", "ucl", "mr_ucl")},
+            **{name: drawn[name] for name in ("centre", "lcl", "ucl", "mr_ucl")},
             "segment": np.array([s[3] for s in segments], dtype=object),
             "limits_source": np.array([_source(s[2]) for s in segments], dtype=object),
             "introduced_by": np.array([s[4] for s in segments], dtype=object),
@@ -391,16 +394,16 @@ def _text(value) -> str | None:
 
 def evaluate(ctx) -> dict[str, LensResult]:
     settings = Settings.of(ctx.expectations.settings)
-    by_program: dict[str, list[Chart]] = {}
-    for (pid, _), chart in charts(ctx.ds, ctx.as_of, ctx.program_id, settings).items():
-        by_program.setdefault(pid, []).append(chart)
     versions = ctx.ds.query("control_process_versions", as_of=ctx.as_of, program_id=ctx.program_id)
-    versions_of = dict(tuple(versions.groupby("program_id", sort=False)))
+    by_program: dict[str, list[Chart]] = {}
+    for (pid, _), chart in charts(ctx.ds, ctx.as_of, ctx.program_id, settings, versions=versions).items():
+        by_program.setdefault(pid, []).append(chart)
+    versions_of = Groups(versions)
     out = {}
     for program in records(ctx.programs):
         pid = program["program_id"]
         judged = [(chart, summary(chart, settings)) for chart in by_program.get(pid, [])]
-        out[pid] = LensResult(figures(versions_of.get(pid, versions.iloc[:0]), judged, settings),
+        out[pid] = LensResult(figures(versions_of[pid], judged, settings),
                               findings(ctx, program, judged, settings))
     return out
 
