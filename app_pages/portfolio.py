@@ -9,14 +9,14 @@ from readiness.ui import charts, data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of)
+digest = data.portfolio(ds, v.as_of)
 
 st.title("Portfolio")
 widgets.notices(v)
 widgets.about(ds, v)
-widgets.expectation_problems(report)
+widgets.expectation_problems(digest)
 
-summary = report["summary"]
+summary = digest["summary"]
 counts = summary["programs_by_status"]
 tiles = st.columns(5)
 tiles[0].metric(tables.STATUS_LABELS["off_track"], counts["off_track"])
@@ -50,17 +50,17 @@ COLUMNS = {
     "next_milestone_on": st.column_config.TextColumn("Milestone date"),
     "days_to_milestone": st.column_config.NumberColumn("Days to milestone"),
 }
-# The day's report is drawn at once; the 12 month-end trend (twelve more reports) fills in when it is ready.
+# The day's Portfolio is drawn at once; the 12 month-end trend (twelve more days) fills in when it is ready.
 table = st.empty()
-table.dataframe(tables.portfolio(report), hide_index=True, width="stretch", column_config=COLUMNS)
+table.dataframe(tables.portfolio(digest), hide_index=True, width="stretch", column_config=COLUMNS)
 downloads = st.empty()
 downloads.caption("⏳ Computing the scores at the last 12 month ends for the trend column…")
 
-st.altair_chart(charts.status_grid(tables.status_grid(report), report["as_of"]), width="stretch",
+st.altair_chart(charts.status_grid(tables.status_grid(digest), digest["as_of"]), width="stretch",
                 alt="Grid of programs by lens; each cell names the status and score.")
 
 if v.program:
-    program = next(p for p in report["programs"] if p["program_id"] == v.program)
+    program = data.report(ds, v.as_of, v.program)["programs"][0]
     st.subheader(f"{program['program_id']} · {program['name']}: why {tables.STATUS_LABELS[program['status']]}")
     breakdown = tables.lens_breakdown(program)
     st.dataframe(breakdown, hide_index=True, width="stretch")
@@ -79,8 +79,8 @@ if v.program:
 else:
     st.caption("Select a program (row or sidebar) to see which findings drive its status.")
 
-report = with_trend(report, data.trend(ds, v.as_of))
-portfolio = tables.portfolio(report)
+history = data.trend(ds, v.as_of)
+portfolio = tables.portfolio(with_trend(digest, history))
 st.session_state["_portfolio_ids"] = list(portfolio["program_id"])
 table.dataframe(portfolio, hide_index=True, width="stretch", key="portfolio_table",
                 on_select=view.pick_program_from_table, selection_mode="single-row", column_config=COLUMNS)
@@ -88,5 +88,7 @@ with downloads.container():
     cols = st.columns(2)
     with cols[0]:
         widgets.download(portfolio, "portfolio.csv")
-    cols[1].download_button("Download the full report (JSON)", tables.as_json(report),
-                            f"cmc-report-{report['as_of']}.json", "application/json", key="report_json")
+    # Every finding with its evidence: made only when asked for (on its own thread), not for every reader.
+    cols[1].download_button("Download the full report (JSON)",
+                            lambda: tables.as_json(with_trend(data.report(ds, v.as_of), history)),
+                            f"cmc-report-{digest['as_of']}.json", "application/json", key="report_json")

@@ -3,7 +3,9 @@
 The sessions start together on a freshly started server: one computes each report while the others wait on
 the same cache entry (Streamlit's per-key compute lock), so the timings show what N simultaneous readers of
 a new deployment see, and the server's peak resident set shows whether N sessions multiply memory or share it.
-Cold start is from launching the server to the first Portfolio content on screen.
+The data is first precomputed (`python -m readiness precompute`, as a deployment runs it after each data load)
+into an empty score store the server then reads. Cold start is from launching the server to the first
+Portfolio content on screen; it is measured once more on a server with an empty store (nothing precomputed).
 
     python -m bench.load --data DIR [--sessions 10] [--program ID] [--port 8765]
 """
@@ -30,6 +32,8 @@ import pyarrow.parquet as pq
 from playwright.async_api import Browser, Locator, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from readiness.score_store import STORE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: Playwright's own browser download does not work here
@@ -62,11 +66,12 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path, port: int) -> Iterator[subprocess.Popen]:
-    """The app as a reader meets it, on the given data; always stopped, also when the check fails."""
+def streamlit_server(data_dir: Path, port: int, store: Path | None = None) -> Iterator[subprocess.Popen]:
+    """The app as a reader meets it, on the given data (and score store); always stopped, also when the check
+    fails."""
     if not _port_free(port):
         raise RuntimeError(f"port {port} is already in use")
-    env = {**os.environ, "READINESS_DATA": str(data_dir)}
+    env = {**os.environ, "READINESS_DATA": str(data_dir), **({STORE_ENV: str(store)} if store else {})}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: an unread pipe would block a chatty server
@@ -158,6 +163,40 @@ async def _sessions(base: str, sessions: int, program_id: str) -> list[dict]:
             await browser.close()
 
 
+async def _first_portfolio(base: str) -> float:
+    """Seconds from opening the Portfolio to its first content, for one reader alone."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            start = time.monotonic()
+            await page.goto(f"{base}/", timeout=RENDER_TIMEOUT_S * 1000)
+            await page.locator("[data-testid='stMain']").get_by_role("heading", name="Programs, worst first") \
+                .wait_for(state="visible", timeout=_ms_left(start))
+            return time.monotonic() - start
+        finally:
+            await browser.close()
+
+
+def cold_start_without_store(data: Path, port: int) -> float:
+    """Server launch to the first Portfolio content when nothing was precomputed (the store starts empty)."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as empty:
+        spawned = time.monotonic()
+        with streamlit_server(data, port, Path(empty)):
+            started = time.monotonic()
+            return round(started - spawned + asyncio.run(_first_portfolio(f"http://127.0.0.1:{port}")), 2)
+
+
+def precompute(data: Path, store: Path) -> float:
+    """`python -m readiness precompute` into `store`, timed as the step after a data load."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "readiness", "precompute", "--data", str(data)], cwd=ROOT,
+                          env={**os.environ, STORE_ENV: str(store)}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"precompute failed: {done.stderr.strip()}")
+    return round(time.monotonic() - started, 2)
+
+
 def summary(values: list[float]) -> dict:
     """Median, p95 and max of the sessions that rendered; None when none did."""
     if not values:
@@ -178,11 +217,14 @@ def run_load_check(data_dir: str | Path, sessions: int = 10, program_id: str | N
     program_id = program_id or known[0]
     if program_id not in known:  # an unknown id would show all programs, and the check would wait for nothing
         raise ValueError(f"no program {program_id!r} in {data / 'programs.parquet'}")
-    spawned = time.monotonic()
-    with streamlit_server(data, port) as server:
-        started = time.monotonic()
-        per_session = asyncio.run(_sessions(f"http://127.0.0.1:{port}", sessions, program_id))
-        peak_mb = peak_rss_mb(server.pid)
+    unstored = cold_start_without_store(data, port + 1)  # its own port: the next server starts right after
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as store:
+        precompute_s = precompute(data, Path(store))
+        spawned = time.monotonic()
+        with streamlit_server(data, port, Path(store)) as server:
+            started = time.monotonic()
+            per_session = asyncio.run(_sessions(f"http://127.0.0.1:{port}", sessions, program_id))
+            peak_mb = peak_rss_mb(server.pid)
     for number, result in enumerate(per_session, 1):
         result["session"] = number
     return {
@@ -195,6 +237,8 @@ def run_load_check(data_dir: str | Path, sessions: int = 10, program_id: str | N
         "program_page_s": summary(_times(per_session, "program_page_s")),
         "cold_start_s": round(started - spawned + min(firsts), 2) if (firsts := _times(per_session,
                                                                                        "portfolio_first_s")) else None,
+        "precompute_s": precompute_s,
+        "cold_start_without_store_s": unstored,
         "errors": [f"session {r['session']}: {e}" for r in per_session for e in r["errors"]],
         "server_peak_mb": peak_mb,
         "per_session": per_session,

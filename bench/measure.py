@@ -1,7 +1,8 @@
 """One measurement in a fresh process, so "cold" means cold and the peak memory is this work's own.
 
 `--what app` loads the data the way the app does, then times the page's work twice (cold, then warm on the
-same connection) and the DuckDB scan floor; `--what pandas` times the pandas reference (read, then compute
+same connection) and the DuckDB scan floor. The score store starts empty in every process: cold computes every
+day the page shows, warm reads what cold stored, as a second reader of the same data version would; `--what pandas` times the pandas reference (read, then compute
 twice). The result is one JSON line on stdout.
 """
 
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -56,6 +60,8 @@ def measure_pandas(data: Path, page: str, program_id: str | None, as_of: date) -
 
 
 def main(argv: list[str] | None = None) -> None:
+    from readiness.score_store import STORE_ENV
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--page", required=True)
@@ -66,7 +72,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip the warm repeat when the cold run took longer than this (seconds)")
     args = parser.parse_args(argv)
     if args.what == "app":
-        result = measure_app(args.data, args.page, args.program, args.as_of, args.warm_limit)
+        store = tempfile.mkdtemp(prefix="bench-store-")
+        os.environ[STORE_ENV] = store
+        try:
+            result = measure_app(args.data, args.page, args.program, args.as_of, args.warm_limit)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
     else:
         result = measure_pandas(args.data, args.page, args.program, args.as_of)
     print(json.dumps(result))

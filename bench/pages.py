@@ -11,23 +11,23 @@ from datetime import date, timedelta
 from readiness import tables
 from readiness.brief import build_brief
 from readiness.lens_tables import baseline, changes, materials, potency, process_control
-from readiness.report import build_report, build_trend, with_trend
+from readiness.report import build_report, build_trend, day_portfolio, with_trend
 
 BRIEF_DAYS = 7  # the Weekly brief's default window
 
 
 def portfolio_first(ds, as_of: date, program_id: str | None, expectations) -> None:
-    """What the Portfolio draws first: the day's report, its table and grid, before the trend column."""
-    report = build_report(ds, as_of, None, expectations, trend=False)
-    tables.portfolio(report)
-    tables.status_grid(report)
+    """What the Portfolio draws first: the day's digest, its table and grid, before the trend column."""
+    digest = day_portfolio(ds, as_of, expectations)
+    tables.portfolio(digest)
+    tables.status_grid(digest)
 
 
 def portfolio(ds, as_of: date, program_id: str | None, expectations) -> None:
-    """The whole Portfolio: the day's report, then the 12 month-end trend."""
-    report = build_report(ds, as_of, None, expectations, trend=False)
-    tables.status_grid(report)
-    tables.portfolio(with_trend(report, build_trend(ds, as_of, None, expectations)))
+    """The whole Portfolio: the day's digest, then the 12 month-end trend."""
+    digest = day_portfolio(ds, as_of, expectations)
+    tables.status_grid(digest)
+    tables.portfolio(with_trend(digest, build_trend(ds, as_of, None, expectations)))
 
 
 def baseline_page(ds, as_of, program_id, expectations) -> None:

@@ -184,7 +184,9 @@ def markdown(result: dict) -> str:
                       f"{_pair(load['portfolio_first_s'])}, complete with its trend {_pair(load['portfolio_s'])}; "
                       f"a program page (Baseline) {_pair(load['program_page_s'])}; {len(load['errors'])} errors; "
                       f"server peak {load['server_peak_mb']:,.0f} MB; cold start (server launch to the first "
-                      f"Portfolio content) {_s(load['cold_start_s'])} s."]
+                      f"Portfolio content) {_s(load['cold_start_s'])} s after `precompute` "
+                      f"({_s(load['precompute_s'])} s, once per data load), "
+                      f"{_s(load['cold_start_without_store_s'])} s with nothing precomputed."]
     if result.get("note"):
         lines += ["", result["note"]]
     lines += ["", "Budgets met in this run: " + ", ".join(

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
 from .findings import LENSES, RULES
-from .report import UnknownProgram, build_report
+from .report import UnknownProgram, build_report, day_portfolio, day_scores, trend_dates
 from .scoring import STATUS_WORDS
-from . import docs
+from . import docs, score_store
 from .source import DataSource, default_location
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="TOML file whose keys replace the built-in phase expectations "
                              "(default: $READINESS_EXPECTATIONS, else readiness/expectations.toml)")
     report.add_argument("--no-trend", action="store_true", help="skip the 12 month-end scores (faster)")
+
+    precompute = sub.add_parser("precompute", help="compute and store the trend's 12 month-end scores for this "
+                                "data version (run after each data load, so no reader waits for them)")
+    precompute.add_argument("--data", default=None, help=data_help)
+    precompute.add_argument("--as-of", default=None, help="YYYY-MM-DD: the month ends before it (default: today)")
+    precompute.add_argument("--expectations", default=None, help="TOML file whose keys replace the built-in ones")
 
     brief = sub.add_parser("brief", help="the weekly brief: what changed between two days (HTML or JSON)")
     brief.add_argument("--data", default=None, help=data_help)
@@ -148,6 +155,26 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_precompute(args) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    ds = _dataset(args)
+    if (why := score_store.refusal(ds)) is not None:
+        raise UsageError(f"nothing stored: {why}")
+    yardstick = load_expectations(args.expectations)
+    work = [(day, score_store.MONTH_END_SCORES, lambda day: day_scores(ds, day, None, yardstick))
+            for day in trend_dates(as_of)[:-1]]
+    work.append((as_of, score_store.PORTFOLIO, lambda day: day_portfolio(ds, day, yardstick)))
+    for day, kind, make in work:
+        store = score_store.ScoreStore.for_dataset(ds, kind)
+        known = store.get(store.key(ds, day, None, yardstick)) is not None
+        started = time.perf_counter()
+        make(day)
+        done = "already stored" if known else f"computed in {time.perf_counter() - started:.1f} s"
+        print(f"{day}  {kind.replace('_', ' ')}: {done}")
+    print(f"Stored in {store.folder.parent} for {ds.location} (data fingerprint {ds.fingerprint})")
+    return EXIT_OK
+
+
 def render_text(report: dict, excluded: str) -> str:
     summary = report["summary"]
     counts = ", ".join(f"{n} {STATUS_WORDS[s].lower()}" for s, n in summary["programs_by_status"].items() if n)
@@ -232,5 +259,5 @@ def cmd_docs(args) -> int:
     return EXIT_DATA_ERRORS if args.check and changed else EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "findings": cmd_findings, "docs": cmd_docs,
-            "chart": cmd_chart}
+COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "precompute": cmd_precompute,
+            "findings": cmd_findings, "docs": cmd_docs, "chart": cmd_chart}

@@ -16,11 +16,10 @@ SEVERITY_LABELS = {"high": "⛔ High", "medium": "⚠️ Medium", "low": "ℹ️
 STATUS_ORDER = STATUSES
 
 
-def portfolio(report: dict) -> pd.DataFrame:
-    """One row per program, worst first (the report's order): overall and per-lens status, score and trend."""
+def portfolio(digest: dict) -> pd.DataFrame:
+    """One row per program of a `portfolio_digest`, worst first: overall and per-lens status, score and trend."""
     rows = []
-    for p in report["programs"]:
-        base = p["lenses"]["baseline"]
+    for p in digest["programs"]:
         rows.append({
             "program_id": p["program_id"],
             "program": p["name"],
@@ -30,11 +29,11 @@ def portfolio(report: dict) -> pd.DataFrame:
             "score": p["score"],
             "score_trend": [t["score"] for t in p.get("trend", []) if t["score"] is not None],
             **{f"lens_{lens}": STATUS_LABELS[v["status"]] for lens, v in p["lens_status"].items()},
-            "baseline_completeness_pct": None if base["baseline_completeness"] is None
-            else round(100 * base["baseline_completeness"], 1),
-            "irrecoverable_gaps": base["irrecoverable_gaps"],
-            "high_findings": sum(f["severity"] == "high" for f in p["findings"]),
-            "top_finding": p["findings"][0]["message"] if p["findings"] else "",
+            "baseline_completeness_pct": None if p["baseline_completeness"] is None
+            else round(100 * p["baseline_completeness"], 1),
+            "irrecoverable_gaps": p["irrecoverable_gaps"],
+            "high_findings": p["high_findings"],
+            "top_finding": p["top_finding"],
             "next_milestone": p["next_milestone"],
             "next_milestone_on": p["next_milestone_on"],
             "days_to_milestone": p["days_to_milestone"],
@@ -45,13 +44,13 @@ def portfolio(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def status_grid(report: dict) -> pd.DataFrame:
-    """Programs x lenses, one labelled cell each, in the report's order (worst program first)."""
+def status_grid(digest: dict) -> pd.DataFrame:
+    """Programs x lenses of a `portfolio_digest` (or a report), one labelled cell each, worst program first."""
     return pd.DataFrame([{
         "program": p["program_id"], "lens": LENSES[lens], "status": STATUS_WORDS[v["status"]],
         "label": STATUS_LABELS[v["status"]] + ("" if v["score"] is None else f" · {v['score']}"),
         "score": v["score"], "program_order": i, "lens_order": j,
-    } for i, p in enumerate(report["programs"]) for j, (lens, v) in enumerate(p["lens_status"].items())],
+    } for i, p in enumerate(digest["programs"]) for j, (lens, v) in enumerate(p["lens_status"].items())],
         columns=["program", "lens", "status", "label", "score", "program_order", "lens_order"])
 
 

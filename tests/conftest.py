@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,21 @@ def write_tables(directory: Path, tables: dict[str, dict[str, list] | pa.Table])
         table = columns if isinstance(columns, pa.Table) else pa.table(columns)
         pq.write_table(table, directory / f"{name}.parquet")
     return directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_score_store(tmp_path_factory):
+    """Module fixtures and test servers store into a temporary folder, never the user's cache."""
+    from readiness.score_store import STORE_ENV
+    os.environ[STORE_ENV] = str(tmp_path_factory.mktemp("score_store"))
+
+
+@pytest.fixture(autouse=True)
+def score_store(tmp_path, monkeypatch) -> Path:
+    """Each test starts from its own empty score store: a result one test stored must not answer another's."""
+    from readiness.score_store import STORE_ENV
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "score_store"))
+    return tmp_path / "score_store"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ..dataset import Dataset, load_dataset
 from ..expectations import EXPECTATIONS_ENV, Expectations, load_expectations
 from ..brief import build_brief
 from ..brief_html import render_html
-from ..report import build_report, build_trend, day_scores
+from ..report import build_report, build_trend, day_portfolio, day_scores
 from ..source import DATA_ENV, SAMPLE_DATA, DataSource
 from . import auth
 
@@ -85,6 +85,19 @@ def _report(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, prog
 def report(ds: Dataset, as_of: date, program_id: str | None = None) -> dict:
     """One day's report: what every page starts from."""
     return _report(ds, ds.fingerprint, ds.scope, as_of, program_id, expectations(), _yardstick_key())
+
+
+@st.cache_resource(show_spinner="Computing the Portfolio…", max_entries=64)
+def _portfolio(_ds: Dataset, fingerprint: str, scope: str | None, as_of: date, _yardstick: Expectations,
+               yardstick_key: tuple) -> dict:
+    return day_portfolio(_ds, as_of, _yardstick, full_report=lambda: _report(
+        _ds, fingerprint, scope, as_of, None, _yardstick, yardstick_key))
+
+
+def portfolio(ds: Dataset, as_of: date) -> dict:
+    """The day's Portfolio digest: from the score store when `precompute` (or an earlier reader) made it, so
+    the first page a reader opens does not wait for every program's findings."""
+    return _portfolio(ds, ds.fingerprint, ds.scope, as_of, expectations(), _yardstick_key())
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)  # the Portfolio says it is computing the trend
