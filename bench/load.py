@@ -4,8 +4,10 @@ The sessions start together on a freshly started server: one computes each repor
 the same cache entry (Streamlit's per-key compute lock), so the timings show what N simultaneous readers of
 a new deployment see, and the server's peak resident set shows whether N sessions multiply memory or share it.
 The data is first precomputed (`python -m readiness precompute`, as a deployment runs it after each data load)
-into an empty score store the server then reads. Cold start is from launching the server to the first
-Portfolio content on screen; it is measured once more on a server with an empty store (nothing precomputed).
+into an empty score store the servers then read. Cold start is from launching a server to the first
+Portfolio content on screen for one reader alone, after precompute and, on another server, with nothing
+precomputed. The browsers run on the same cores as the server: the server's CPU seconds next to the wall
+time say how much of the sessions' wait was the server's work.
 
     python -m bench.load --data DIR [--sessions 10] [--program ID] [--port 8765]
 """
@@ -50,6 +52,7 @@ def program_ids(data_dir: Path) -> list[str]:
 def _port_free(port: int) -> bool:
     """Another server on the port would answer the health check and be measured instead of ours."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's lingering connections are no server
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -178,13 +181,19 @@ async def _first_portfolio(base: str) -> float:
             await browser.close()
 
 
-def cold_start_without_store(data: Path, port: int) -> float:
-    """Server launch to the first Portfolio content when nothing was precomputed (the store starts empty)."""
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as empty:
-        spawned = time.monotonic()
-        with streamlit_server(data, port, Path(empty)):
-            started = time.monotonic()
-            return round(started - spawned + asyncio.run(_first_portfolio(f"http://127.0.0.1:{port}")), 2)
+def cold_start(data: Path, port: int, store: Path) -> float:
+    """Server launch to the first Portfolio content on screen, for one reader alone on a fresh server."""
+    spawned = time.monotonic()
+    with streamlit_server(data, port, store):
+        started = time.monotonic()
+        return round(started - spawned + asyncio.run(_first_portfolio(f"http://127.0.0.1:{port}")), 2)
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds the server process has used (user + system, all threads): with the wall time it shows how
+    much of the sessions' wait was the server's work and how much the browsers' own on the same cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
 
 
 def precompute(data: Path, store: Path) -> float:
@@ -217,14 +226,16 @@ def run_load_check(data_dir: str | Path, sessions: int = 10, program_id: str | N
     program_id = program_id or known[0]
     if program_id not in known:  # an unknown id would show all programs, and the check would wait for nothing
         raise ValueError(f"no program {program_id!r} in {data / 'programs.parquet'}")
-    unstored = cold_start_without_store(data, port + 1)  # its own port: the next server starts right after
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as empty:  # each server on its own port: the
+        unstored = cold_start(data, port + 1, Path(empty))              # next one starts right after
     with tempfile.TemporaryDirectory(prefix="bench-store-") as store:
         precompute_s = precompute(data, Path(store))
-        spawned = time.monotonic()
+        alone = cold_start(data, port + 2, Path(store))
+        started = time.monotonic()
         with streamlit_server(data, port, Path(store)) as server:
-            started = time.monotonic()
             per_session = asyncio.run(_sessions(f"http://127.0.0.1:{port}", sessions, program_id))
-            peak_mb = peak_rss_mb(server.pid)
+            peak_mb, cpu_s = peak_rss_mb(server.pid), server_cpu_s(server.pid)
+        wall_s = round(time.monotonic() - started, 2)
     for number, result in enumerate(per_session, 1):
         result["session"] = number
     return {
@@ -235,10 +246,11 @@ def run_load_check(data_dir: str | Path, sessions: int = 10, program_id: str | N
         "portfolio_s": summary(_times(per_session, "portfolio_s")),
         "program_page_first_s": summary(_times(per_session, "program_page_first_s")),
         "program_page_s": summary(_times(per_session, "program_page_s")),
-        "cold_start_s": round(started - spawned + min(firsts), 2) if (firsts := _times(per_session,
-                                                                                       "portfolio_first_s")) else None,
+        "cold_start_s": alone,
         "precompute_s": precompute_s,
         "cold_start_without_store_s": unstored,
+        "server_cpu_s": cpu_s,
+        "wall_s": wall_s,
         "errors": [f"session {r['session']}: {e}" for r in per_session for e in r["errors"]],
         "server_peak_mb": peak_mb,
         "per_session": per_session,

@@ -183,10 +183,11 @@ def markdown(result: dict) -> str:
                       f"(median / p95 seconds from opening the link): Portfolio first content "
                       f"{_pair(load['portfolio_first_s'])}, complete with its trend {_pair(load['portfolio_s'])}; "
                       f"a program page (Baseline) {_pair(load['program_page_s'])}; {len(load['errors'])} errors; "
-                      f"server peak {load['server_peak_mb']:,.0f} MB; cold start (server launch to the first "
-                      f"Portfolio content) {_s(load['cold_start_s'])} s after `precompute` "
-                      f"({_s(load['precompute_s'])} s, once per data load), "
-                      f"{_s(load['cold_start_without_store_s'])} s with nothing precomputed."]
+                      f"server peak {load['server_peak_mb']:,.0f} MB; the server used {_s(load['server_cpu_s'])} "
+                      f"CPU seconds in {_s(load['wall_s'])} s (the browsers share its {m['cores']} cores). "
+                      f"Cold start (server launch to the first Portfolio content, one reader): "
+                      f"{_s(load['cold_start_s'])} s after `precompute` ({_s(load['precompute_s'])} s, once per "
+                      f"data load), {_s(load['cold_start_without_store_s'])} s with nothing precomputed."]
     if result.get("note"):
         lines += ["", result["note"]]
     lines += ["", "Budgets met in this run: " + ", ".join(

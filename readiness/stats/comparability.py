@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 EQUIVALENT = "equivalent"
 NOT_SHOWN = "not shown"
@@ -142,6 +141,8 @@ def tost_equivalence(pre: Sequence[float] | np.ndarray, post: Sequence[float] | 
         df = (a + b) ** 2 / (a ** 2 / (n_pre - 1) + b ** 2 / (n_post - 1))
     if se == 0:
         raise ValueError("no lot-to-lot variation on either side: the t-tests are undefined")
+    from scipy import stats  # here, not at the top: half a second that a Portfolio read from the store never needs
+
     half = float(stats.t.ppf(1 - alpha, df)) * se
     p_lower = float(stats.t.sf((diff + margin) / se, df))
     p_upper = float(stats.t.cdf((diff - margin) / se, df))

@@ -15,7 +15,6 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 D2 = 1.128  # d2 for moving ranges of two: sigma = MR-bar / d2
 D4 = 3.267  # D4 for moving ranges of two: MR chart UCL = D4 · MR-bar
@@ -289,7 +288,10 @@ def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = 
 
 @functools.lru_cache(maxsize=8)
 def _two_sided_z(confidence: float) -> float:
-    """Cached: scipy's quantile costs more than the rest of a Ppk, and a portfolio asks it per chart."""
+    """Cached: scipy's quantile costs more than the rest of a Ppk, and a portfolio asks it per chart. scipy.stats
+    is imported here, not at the top: it takes half a second, which a Portfolio read from the store never needs."""
+    from scipy import stats
+
     return float(stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
