@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                              "report exist only for all programs and are always measured)")
     parser.add_argument("--load-only", action="store_true",
                         help="run only the load check and merge it into the scale's earlier results in --out")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only the measured pages' rows in the scale's earlier results in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -226,6 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         result["pages"], result["pages_started"] = earlier["pages"], earlier.get("pages_started", earlier["started"])
     else:
         result["pages"] = measure_pages(data, args.as_of, program, args.timeout, args.page, args.scope)
+    if args.merge:
+        earlier = json.loads((args.out / f"{args.scale}.json").read_text())
+        fresh = {(r["page"], r["scope"]): r for r in result["pages"]}
+        result["note"] = (f"Rerun {result['started']} with a {args.timeout:.0f} s limit per measurement: "
+                          f"{', '.join(sorted({page for page, _ in fresh}))}; the other rows are from the run of "
+                          f"{earlier['started']}.")
+        result["pages"] = [fresh.pop((r["page"], r["scope"]), r) for r in earlier["pages"]] + list(fresh.values())
+        if not args.sessions and "load" in earlier:
+            result["load"] = earlier["load"]
     if args.sessions:
         from .load import run_load_check
         print(f"  load check: {args.sessions} sessions …", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PHASES = ("preclinical", "phase_1", "phase_2", "phase_3", "bla")
+PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
+               "bla": "BLA"}  # as sentences and charts name them
 MODALITIES = ("autologous_cell", "allogeneic_cell", "aav", "lentiviral_vector", "other")
 PURPOSES = ("clinical", "engineering", "development", "ppq")
 DISPOSITIONS = ("in_process", "released", "administered", "rejected", "failed")

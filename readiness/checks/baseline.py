@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..contract import PHASES, phase_rank
+from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
 from .lens import Groups, LensResult, grouped, records
 
@@ -83,8 +83,6 @@ DV002 = rule(
 # Each required result on the heatmap is in one of these states; 'invalidated' is a missing result whose
 # only records were invalidated (its testing window is over, no valid retest).
 CELL_STATES = ("present", "missing", "invalidated", "pending")
-PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
-               "bla": "BLA"}
 
 
 def evaluate(ctx) -> dict[str, LensResult]:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..contract import CHANGE_TYPES, RISKS
+from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
 from .lens import Groups, LensResult, grouped, records
@@ -21,8 +21,6 @@ TABLES = ("programs", "phase_history", "batches", "attributes", "results", "chan
 EXPOSED = ("released", "administered")  # a lot available to, or given to, a patient
 REGULATED = ("clinical", "ppq")  # lots whose process version change control must cover
 DEFAULT_MIN_LOTS = 3  # lots per side before a verdict, when no phase row sets it (before Phase 1)
-PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
-               "bla": "BLA"}
 
 _CHANGE_CONTROL = ("ICH Q10 (2008), section 3.2.3 change management; 21 CFR 211.100(a) (changes to procedures "
                    "drafted, reviewed and approved by the quality unit)")

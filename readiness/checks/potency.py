@@ -12,6 +12,7 @@ from collections import Counter
 
 import pandas as pd
 
+from ..contract import PHASE_WORDS
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
 from .lens import Groups, LensResult, records
@@ -69,8 +70,6 @@ PT005 = rule(
     "potency assays but every one reads out pass/fail (`qualitative`). Severity from the expectation row. A "
     "program without any potency assay gets PT001.")
 
-PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
-               "bla": "BLA"}
 BATCH_STATES = ("quantitative", "qualitative_only", "none_administered", "none_released", "none_not_released")
 
 

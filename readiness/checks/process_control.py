@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..contract import PHASE_WORDS
 from ..findings import Finding, make, rule
 from ..stats.control import BASELINE, FIXED, NELSON_RULES, IMRLimits, imr_limits, nelson_marks, ppk, rules_of
 from .lens import Groups, LensResult, column_records, records
@@ -33,8 +34,6 @@ SHOWN_LOTS = 6  # lots named in a PC002 sentence; the evidence lists them all
 
 IN_CONTROL, SIGNAL, OUT_OF_SPEC, TOO_FEW, NO_LIMITS = "in control", "signal", "out of spec", "too few lots", "no limits"
 STATES = (OUT_OF_SPEC, SIGNAL, TOO_FEW, NO_LIMITS, IN_CONTROL)  # worst first
-PHASE_WORDS = {"preclinical": "preclinical", "phase_1": "Phase 1", "phase_2": "Phase 2", "phase_3": "Phase 3",
-               "bla": "BLA"}
 RULE_WORDS = {1: "1 point beyond 3σ", 2: "{run} in a row on one side of the centre", 3: "6 in a row trending",
               4: "14 in a row alternating", 5: "2 of 3 beyond 2σ, same side", 6: "4 of 5 beyond 1σ, same side",
               7: "15 in a row within 1σ", 8: "8 in a row beyond 1σ, either side"}
