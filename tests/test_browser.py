@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import ROOT
+from test_cli import run_cli
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -89,6 +91,24 @@ def test_portfolio_lists_the_programs(server, page):
     expect(main.locator("[data-testid='stDataFrame']")).to_be_visible()
     expect(main.get_by_text("⛔ Off track").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "portfolio.png"), full_page=True)
+
+
+def test_the_full_report_download_is_made_on_click_and_equals_the_cli_report(server, page, tmp_path):
+    """The Portfolio holds only its digest; the report with every finding's evidence is made when asked for."""
+    page.goto(f"{server}/?as_of=2026-11-24")
+    button = page.locator("[data-testid='stMain']").get_by_role("button", name="Download the full report (JSON)")
+    expect(button).to_be_visible(timeout=90_000)
+    with page.expect_download(timeout=90_000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "cmc-report-2026-11-24.json"
+    download.save_as(tmp_path / "report.json")
+    code, out, err = run_cli("report", "--data", str(ROOT / "sample_data"), "--as-of", "2026-11-24")
+    assert code == 0, err
+    downloaded, cli = json.loads((tmp_path / "report.json").read_text()), json.loads(out)
+    assert downloaded["programs"] == cli["programs"]
+    assert sum(len(f["evidence"]) for p in downloaded["programs"] for f in p["findings"]) > 0
+    assert all(len(p["trend"]) == 13 for p in downloaded["programs"])
 
 
 def test_picking_a_program_rewrites_the_link_and_the_next_page_keeps_it(server, page):
