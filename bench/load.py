@@ -52,7 +52,7 @@ def program_ids(data_dir: Path) -> list[str]:
 def _port_free(port: int) -> bool:
     """Another server on the port would answer the health check and be measured instead of ours."""
     with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's lingering connections are no server
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a stopped server's closing connections are no server
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -130,13 +130,18 @@ async def _timed_render(page: Page, url: str, ready: Locator) -> tuple[float, fl
     return first, elapsed
 
 
+def _portfolio_heading(page: Page) -> Locator:
+    """The Portfolio's first content: the heading over its table."""
+    return page.locator("[data-testid='stMain']").get_by_role("heading", name="Programs, worst first")
+
+
 async def _session(browser: Browser, base: str, program_id: str) -> dict:
     """One reader: the Portfolio, then a deep link to one program's Baseline page, as a shared link opens it."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     main = page.locator("[data-testid='stMain']")
     steps = {
-        "portfolio_s": (f"{base}/", main.get_by_role("heading", name="Programs, worst first")),
+        "portfolio_s": (f"{base}/", _portfolio_heading(page)),
         "program_page_s": (f"{base}/baseline?program={quote(program_id)}",
                            main.locator("[data-testid='stMetric']").filter(has_text="Baseline completeness")),
     }
@@ -172,11 +177,8 @@ async def _first_portfolio(base: str) -> float:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
-            start = time.monotonic()
-            await page.goto(f"{base}/", timeout=RENDER_TIMEOUT_S * 1000)
-            await page.locator("[data-testid='stMain']").get_by_role("heading", name="Programs, worst first") \
-                .wait_for(state="visible", timeout=_ms_left(start))
-            return time.monotonic() - start
+            first, _ = await _timed_render(page, f"{base}/", _portfolio_heading(page))
+            return first
         finally:
             await browser.close()
 
@@ -226,8 +228,9 @@ def run_load_check(data_dir: str | Path, sessions: int = 10, program_id: str | N
     program_id = program_id or known[0]
     if program_id not in known:  # an unknown id would show all programs, and the check would wait for nothing
         raise ValueError(f"no program {program_id!r} in {data / 'programs.parquet'}")
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as empty:  # each server on its own port: the
-        unstored = cold_start(data, port + 1, Path(empty))              # next one starts right after
+    # Each server on its own port: the next one starts right after the last has stopped.
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as empty:
+        unstored = cold_start(data, port + 1, Path(empty))
     with tempfile.TemporaryDirectory(prefix="bench-store-") as store:
         precompute_s = precompute(data, Path(store))
         alone = cold_start(data, port + 2, Path(store))

@@ -1,9 +1,9 @@
 """One measurement in a fresh process, so "cold" means cold and the peak memory is this work's own.
 
 `--what app` loads the data the way the app does, then times the page's work twice (cold, then warm on the
-same connection) and the DuckDB scan floor. The score store starts empty in every process: cold computes every
-day the page shows, warm reads what cold stored, as a second reader of the same data version would; `--what pandas` times the pandas reference (read, then compute
-twice). The result is one JSON line on stdout.
+same connection) and the DuckDB scan floor. The score store starts empty in every process: cold computes
+every day the page shows, warm reads what cold stored, as a second reader of the same data version would.
+`--what pandas` times the pandas reference (read, then compute twice). The result is one JSON line on stdout.
 """
 
 from __future__ import annotations

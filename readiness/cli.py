@@ -61,8 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                              "(default: $READINESS_EXPECTATIONS, else readiness/expectations.toml)")
     report.add_argument("--no-trend", action="store_true", help="skip the 12 month-end scores (faster)")
 
-    precompute = sub.add_parser("precompute", help="compute and store the trend's 12 month-end scores for this "
-                                "data version (run after each data load, so no reader waits for them)")
+    precompute = sub.add_parser("precompute", help="compute and store the day's Portfolio and the trend's 12 "
+                                "month-end scores for this data version (run after each data load, so no reader "
+                                "waits for them)")
     precompute.add_argument("--data", default=None, help=data_help)
     precompute.add_argument("--as-of", default=None, help="YYYY-MM-DD: the month ends before it (default: today)")
     precompute.add_argument("--expectations", default=None, help="TOML file whose keys replace the built-in ones")
@@ -161,17 +162,18 @@ def cmd_precompute(args) -> int:
     if (why := score_store.refusal(ds)) is not None:
         raise UsageError(f"nothing stored: {why}")
     yardstick = load_expectations(args.expectations)
-    work = [(day, score_store.MONTH_END_SCORES, lambda day: day_scores(ds, day, None, yardstick))
-            for day in trend_dates(as_of)[:-1]]
-    work.append((as_of, score_store.PORTFOLIO, lambda day: day_portfolio(ds, day, yardstick)))
-    for day, kind, make in work:
+    days = [(day, score_store.MONTH_END_SCORES) for day in trend_dates(as_of)[:-1]] + [(as_of, score_store.PORTFOLIO)]
+    for day, kind in days:
         store = score_store.ScoreStore.for_dataset(ds, kind)
         known = store.get(store.key(ds, day, None, yardstick)) is not None
         started = time.perf_counter()
-        make(day)
+        if kind == score_store.PORTFOLIO:
+            day_portfolio(ds, day, yardstick)
+        else:
+            day_scores(ds, day, None, yardstick)
         done = "already stored" if known else f"computed in {time.perf_counter() - started:.1f} s"
         print(f"{day}  {kind.replace('_', ' ')}: {done}")
-    print(f"Stored in {store.folder.parent} for {ds.location} (data fingerprint {ds.fingerprint})")
+    print(f"Stored in {score_store.store_root()} for {ds.location} (data fingerprint {ds.fingerprint})")
     return EXIT_OK
 
 
