@@ -9,7 +9,7 @@ from readiness.ui import charts, charts_baseline, data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of, v.program)
+report = data.lens_report(ds, v.as_of, "baseline", v.program)
 scope = v.program or "All programs"
 
 st.title("Baseline & batch records")

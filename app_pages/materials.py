@@ -10,7 +10,7 @@ from readiness.ui import data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of, v.program)
+report = data.lens_report(ds, v.as_of, "materials", v.program)
 
 st.title("Materials & suppliers")
 widgets.notices(v)

@@ -9,7 +9,7 @@ from readiness.ui import data, view, widgets
 
 v = view.current()
 ds = data.dataset()
-report = data.report(ds, v.as_of, v.program)
+report = data.lens_report(ds, v.as_of, "potency", v.program)
 
 st.title("Potency & methods")
 widgets.notices(v)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from readiness import tables
 from readiness.brief import build_brief
 from readiness.lens_tables import baseline, changes, materials, potency, process_control
-from readiness.report import build_report, build_trend, day_portfolio, with_trend
+from readiness.report import build_lens_report, build_report, build_trend, day_portfolio, with_trend
 
 BRIEF_DAYS = 7  # the Weekly brief's default window
 
@@ -31,7 +31,7 @@ def portfolio(ds, as_of: date, program_id: str | None, expectations) -> None:
 
 
 def baseline_page(ds, as_of, program_id, expectations) -> None:
-    report = build_report(ds, as_of, program_id, expectations, trend=False)
+    report = build_lens_report(ds, as_of, "baseline", program_id, expectations)
     baseline.attribute_bars(report)
     baseline.irrecoverable_gaps(report)
     baseline.open_deviations(report)
@@ -43,7 +43,7 @@ def baseline_page(ds, as_of, program_id, expectations) -> None:
 
 
 def potency_page(ds, as_of, program_id, expectations) -> None:
-    report = build_report(ds, as_of, program_id, expectations, trend=False)
+    report = build_lens_report(ds, as_of, "potency", program_id, expectations)
     potency.figures(report)
     potency.batches_by_month(report)
     options = potency.trend_options(report)
@@ -58,7 +58,7 @@ def potency_page(ds, as_of, program_id, expectations) -> None:
 
 
 def changes_page(ds, as_of, program_id, expectations) -> None:
-    report = build_report(ds, as_of, program_id, expectations, trend=False)
+    report = build_lens_report(ds, as_of, "changes", program_id, expectations)
     changes.figures(report)
     changes.open_changes(report)
     changes.by_month(report)
@@ -74,7 +74,7 @@ def changes_page(ds, as_of, program_id, expectations) -> None:
 
 
 def materials_page(ds, as_of, program_id, expectations) -> None:
-    report = build_report(ds, as_of, program_id, expectations, trend=False)
+    report = build_lens_report(ds, as_of, "materials", program_id, expectations)
     materials.figures(report)
     materials.materials_table(report)
     materials.tier_counts(report)
@@ -87,7 +87,7 @@ def materials_page(ds, as_of, program_id, expectations) -> None:
 
 
 def process_control_page(ds, as_of, program_id, expectations) -> None:
-    report = build_report(ds, as_of, program_id, expectations, trend=False)
+    report = build_lens_report(ds, as_of, "process_control", program_id, expectations)
     if program_id is None:
         process_control.programs_table(report)
         return

@@ -16,7 +16,7 @@ from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
 from .findings import LENSES, RULES
-from .report import UnknownProgram, build_report, day_portfolio, day_scores, trend_dates
+from .report import UnknownProgram, build_lens_report, build_report, day_portfolio, day_scores, trend_dates
 from .scoring import STATUS_WORDS
 from . import docs, score_store
 from .source import DataSource, default_location
@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="TOML file whose keys replace the built-in phase expectations "
                              "(default: $READINESS_EXPECTATIONS, else readiness/expectations.toml)")
     report.add_argument("--no-trend", action="store_true", help="skip the 12 month-end scores (faster)")
+    report.add_argument("--lens", choices=tuple(LENSES), default=None,
+                        help="only this lens, as its page shows it: its figures, findings and lens status, without "
+                             "the overall status, score and trend (which need every lens)")
 
     precompute = sub.add_parser("precompute", help="compute and store the day's Portfolio and the trend's 12 "
                                 "month-end scores for this data version (run after each data load, so no reader "
@@ -144,13 +147,18 @@ def cmd_validate(args) -> int:
 def cmd_report(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else date.today()
     ds = _dataset(args)
+    yardstick = load_expectations(args.expectations)
     try:
-        report = build_report(ds, as_of, args.program, load_expectations(args.expectations),
-                              trend=not args.no_trend)
+        if args.lens:
+            report = build_lens_report(ds, as_of, args.lens, args.program, yardstick)
+        else:
+            report = build_report(ds, as_of, args.program, yardstick, trend=not args.no_trend)
     except UnknownProgram:
         raise UsageError(f"no program {args.program!r} in {ds.location}") from None
     if args.format == "json":
         print(json.dumps(report, indent=2))
+    elif args.lens:
+        print(render_lens_text(report, ds.excluded_summary()))
     else:
         print(render_text(report, ds.excluded_summary()))
     return EXIT_OK
@@ -201,6 +209,20 @@ def render_text(report: dict, excluded: str) -> str:
             lines.append(f"  baseline: {base['baseline_completeness']:.1%} complete "
                          f"({base['required_results_present']}/{base['required_results_expected']} required results), "
                          f"{base['irrecoverable_gaps']} irrecoverable, {base['required_results_pending']} pending")
+        for f in p["findings"]:
+            lines.append(f"  {f['severity'].upper():6} {f['code']}  {f['message']}")
+    return "\n".join(lines)
+
+
+def render_lens_text(report: dict, excluded: str) -> str:
+    lens = report["lens"]
+    lines = [f"CMC readiness as of {report['as_of']}, {LENSES[lens]} only - data: {report['data']['location']} "
+             f"({excluded})", f"Expectations: {report['expectations']['source']}"]
+    lines += [f"  {p['message']}" for p in report["expectations"]["problems"]]
+    for p in report["programs"]:
+        v = p["lens_status"][lens]
+        score = "" if v["score"] is None else f" {v['score']}/100"
+        lines += ["", f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[v['status']].upper()}{score}"]
         for f in p["findings"]:
             lines.append(f"  {f['severity'].upper():6} {f['code']}  {f['message']}")
     return "\n".join(lines)

@@ -21,10 +21,15 @@ from .score_store import MONTH_END_SCORES, PORTFOLIO, ScoreStore
 from .scoring import STATUSES, program_rollup
 
 TREND_MONTHS = 12
+LENSES_BY_NAME = {m.LENS: m for m in LENS_MODULES}
 
 
 class UnknownProgram(LookupError):
     """A program id that is not in the data (or not valid); the message never echoes more than the id."""
+
+
+class UnknownLens(LookupError):
+    """A lens name that is not one of the five."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,14 @@ def build_report(ds, as_of: date, program_id: str | None = None, expectations: E
                  trend: bool = True) -> dict:
     expectations = expectations or load_expectations()
     programs = _snapshot(ds, as_of, program_id, expectations)
-    report = {
+    report = {**_header(ds, as_of, expectations), "summary": summary(programs, as_of),
+              "programs": sorted(programs, key=worst_first)}
+    return with_trend(report, build_trend(ds, as_of, program_id, expectations)) if trend else report
+
+
+def _header(ds, as_of: date, expectations: Expectations) -> dict:
+    """What a report was computed from: the day, the code, the data and the yardstick."""
+    return {
         "as_of": as_of.isoformat(),
         "product_version": __version__,
         "data": {
@@ -54,10 +66,7 @@ def build_report(ds, as_of: date, program_id: str | None = None, expectations: E
         },
         "expectations": {"source": expectations.source,
                          "problems": [p.to_dict() for p in expectations.problems]},
-        "summary": summary(programs, as_of),
-        "programs": sorted(programs, key=worst_first),
     }
-    return with_trend(report, build_trend(ds, as_of, program_id, expectations)) if trend else report
 
 
 def build_trend(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None,
@@ -133,14 +142,15 @@ def with_trend(report: dict, history: dict[str, list[dict]]) -> dict:
     return {**report, "programs": programs}
 
 
-def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectations) -> list[dict]:
+def _judged(ds, as_of: date, program_id: str | None, expectations: Expectations, modules) -> list[tuple]:
+    """Each program's row, its findings (most severe first), its roll-up and its figures, from `modules` only."""
     frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
     if program_id is not None and frame.empty:
         raise UnknownProgram(program_id)
     ctx = Context(ds, as_of, program_id, frame, expectations)
-    results = {m.LENS: m.evaluate(ctx) for m in LENS_MODULES}
+    results = {m.LENS: m.evaluate(ctx) for m in modules}
     blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
-    blocked = {m.LENS for m in LENS_MODULES if blocked_tables & set(m.TABLES)}
+    blocked = {m.LENS for m in modules if blocked_tables & set(m.TABLES)}
     out = []
     for program in records(frame):
         pid = program["program_id"]
@@ -148,21 +158,39 @@ def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectation
         assessed = {name for name, r in results.items() if r[pid].assessed}
         rollup = program_rollup(found, assessed, blocked, data_blocked=bool(blocked_tables))
         milestone = program["next_milestone_on"]
-        out.append({
-            **program,
-            "days_to_milestone": (date.fromisoformat(milestone) - as_of).days if milestone else None,
-            "status": rollup["status"],
-            "score": rollup["score"],
-            "lens_status": rollup["lenses"],
-            "lenses": {name: r[pid].figures for name, r in results.items()},
-            "findings": found,
-        })
+        program["days_to_milestone"] = (date.fromisoformat(milestone) - as_of).days if milestone else None
+        out.append((program, found, rollup, {name: r[pid].figures for name, r in results.items()}))
     return out
 
 
+def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectations) -> list[dict]:
+    return [{**program, "status": rollup["status"], "score": rollup["score"], "lens_status": rollup["lenses"],
+             "lenses": figures, "findings": found}
+            for program, found, rollup, figures in _judged(ds, as_of, program_id, expectations, LENS_MODULES)]
+
+
+def build_lens_report(ds, as_of: date, lens: str, program_id: str | None = None,
+                      expectations: Expectations | None = None) -> dict:
+    """One lens of the report, what that lens's page shows: the same figures, findings and lens status as
+    `build_report`, computed by that lens alone. A program's overall status needs every lens, so it is not here;
+    programs come worst first in this lens. At a CDMO's volume a lens page waits for one lens, not five."""
+    if lens not in LENSES_BY_NAME:
+        raise UnknownLens(lens)
+    expectations = expectations or load_expectations()
+    programs = [{**program, "lens_status": {lens: rollup["lenses"][lens]}, "lenses": figures, "findings": found}
+                for program, found, rollup, figures in _judged(ds, as_of, program_id, expectations,
+                                                               (LENSES_BY_NAME[lens],))]
+    return {**_header(ds, as_of, expectations), "lens": lens,
+            "programs": sorted(programs, key=lambda p: _worst(p["lens_status"][lens]) + (p["program_id"],))}
+
+
 def worst_first(program: dict) -> tuple:
-    score = program["score"] if program["score"] is not None else -1
-    return STATUSES.index(program["status"]), score, program["program_id"]
+    return _worst(program) + (program["program_id"],)
+
+
+def _worst(judged: dict) -> tuple:
+    """A status and score (a program's or a lens's) as a sort key, worst first."""
+    return STATUSES.index(judged["status"]), judged["score"] if judged["score"] is not None else -1
 
 
 def trend_dates(as_of: date, months: int = TREND_MONTHS) -> list[date]:
