@@ -426,3 +426,17 @@ def test_chart_frame_refuses_an_unknown_attribute(tmp_path, small):
     with pytest.raises(UnknownAttribute) as caught:
         chart_frame(ds, TODAY, "P1", "potency", small)
     assert caught.value.charted == ["viability"]
+
+
+def test_charts_worked_through_in_slices_give_the_same_report(monkeypatch):
+    """The sample's charts one at a time (a slice per chart), then all in one slice: the same lens, to the byte."""
+    from readiness.checks import process_control
+    from test_app import SAMPLE
+
+    ds = load_dataset(SAMPLE)
+    sliced = [process_control._slices(np.array([0, 0, 0, 1, 1, 2, 3, 3]), size) for size in (1, 3, 4, 100)]
+    assert sliced == [[(0, 3), (3, 5), (5, 6), (6, 8)], [(0, 3), (3, 6), (6, 8)], [(0, 5), (5, 8)], [(0, 8)]]
+    assert process_control._slices(np.zeros(0, dtype=np.int64), 10) == [(0, 0)]
+    whole = json.dumps(build_report(ds, TODAY, None, trend=False))
+    monkeypatch.setattr(process_control, "SLICE_POINTS", 1)
+    assert json.dumps(build_report(ds, TODAY, None, trend=False)) == whole

@@ -215,18 +215,58 @@ def _starts(*keys: np.ndarray) -> np.ndarray:
     return change
 
 
+SLICE_POINTS = 1_000_000  # points worked on at once (whole charts): bounds a portfolio's temporaries
+
+
 def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray],
             chart: np.ndarray, meta: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray,
             approvals: dict[tuple, list[dict]], introduced: dict, settings: Settings) -> tuple[_PointTable, dict]:
     """The I-MR points of every chart, and each version's baseline limits {(program, attribute, version): limits}.
 
     A point has its `value`, `tested_on`, the row of `lots` (one entry per lot) it was measured on and the row
-    of `meta`, `lower` and `upper` (one entry per chart) it belongs to. Within a chart each process version has
-    its own moving ranges and baseline; within a version each lot is judged against the approval (`approvals`,
-    oldest first) in force on its manufacture day, else the version's baseline, and run rules restart at each
-    change of limits. `introduced` maps a version to the changes that introduce it. Work happens in version
-    order (each version's lots together, in lot order, versions in order of their first lot) and is put back
-    in lot order at the end.
+    of `meta`, `lower` and `upper` (one entry per chart) it belongs to. Charts share nothing, so they are worked
+    through in slices of whole charts (`SLICE_POINTS`): the temporaries of 10 million points held at once were
+    most of a portfolio report's peak memory.
+    """
+    parts, segments, version_limits = [], [], {}
+    for start, stop in _slices(chart, SLICE_POINTS):
+        stored, mine = _slice_points(value[start:stop], tested_on[start:stop], lot[start:stop], lots,
+                                     chart[start:stop], meta, approvals, introduced, settings, version_limits)
+        stored["segment"] += len(segments)
+        segments += mine
+        parts.append(stored)
+    stored = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    drawn, judged = _drawn(segments)
+    return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings), version_limits
+
+
+def _slices(chart: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """[start, stop) slices of about `size` points that never cut a chart (`chart` is sorted); at least one."""
+    starts = np.flatnonzero(_starts(chart)) if len(chart) else np.zeros(0, dtype=np.int64)
+    bounds = [0]
+    while (i := int(np.searchsorted(starts, bounds[-1] + size))) < len(starts):
+        bounds.append(int(starts[i]))
+    return list(zip(bounds, [*bounds[1:], len(chart)]))
+
+
+def _drawn(segments: list[tuple]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each segment's limits as arrays (NaN where none), and whether it has limits to judge against."""
+    drawn = {name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name) for s in segments],
+                            dtype=float) for name in ("centre", "sigma", "lcl", "ucl", "mr_ucl")}
+    return drawn, np.array([s[2].sufficient for s in segments], dtype=bool)
+
+
+def _slice_points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray],
+                  chart: np.ndarray, meta: dict[str, np.ndarray], approvals: dict[tuple, list[dict]],
+                  introduced: dict, settings: Settings, version_limits: dict) -> tuple[dict, list[tuple]]:
+    """The points of whole charts: their stored columns (`segment` counted from 0) and their segments, adding each
+    version's baseline to `version_limits`.
+
+    Within a chart each process version has its own moving ranges and baseline; within a version each lot is
+    judged against the approval (`approvals`, oldest first) in force on its manufacture day, else the version's
+    baseline, and run rules restart at each change of limits. `introduced` maps a version to the changes that
+    introduce it. Work happens in version order (each version's lots together, in lot order, versions in order of
+    their first lot) and is put back in lot order at the end.
     """
     n = len(value)
     version = lots["version"][lot]
@@ -240,7 +280,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
     moving_range[version_start] = np.nan
     in_baseline = np.zeros(n, dtype=bool)
     segment_start = version_start.copy()
-    version_limits, segments = {}, []  # segments: (start, stop, limits, label, introduced_by)
+    segments = []  # (start, stop, limits, label, introduced_by)
     for start, stop in _groups(key[order]):
         row = order[start]
         pid, attribute = meta["program_id"][chart[row]], meta["attribute"][chart[row]]
@@ -265,9 +305,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
             segments.append((start + first_lot, start + last_lot, limits, label, by))
             segment_start[start + first_lot] = True
     segment = np.repeat(np.arange(len(segments)), [stop - start for start, stop, *_ in segments])
-    drawn = {name: np.array([np.nan if getattr(s[2], name) is None else getattr(s[2], name) for s in segments],
-                            dtype=float) for name in ("centre", "sigma", "lcl", "ucl", "mr_ucl")}
-    judged = np.array([s[2].sufficient for s in segments], dtype=bool)
+    drawn, judged = _drawn(segments)
     marks = np.zeros(n, dtype=np.int16)
     where = judged[segment]
     marks[where] = nelson_marks(x[where], drawn["centre"][segment[where]], drawn["sigma"][segment[where]],
@@ -279,7 +317,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
         in_lot_order = np.empty(n, dtype=np.int64)
         in_lot_order[order] = np.arange(n)
         stored = {name: column[in_lot_order] for name, column in stored.items()}
-    return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings), version_limits
+    return stored, segments
 
 
 class _PointTable:
