@@ -68,7 +68,7 @@ def _plain_column(series: pd.Series) -> list:
     if isinstance(dtype, np.dtype) and dtype.kind in "biufO":
         return _plain_array(series.to_numpy())
     if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, np.dtype):
-        return [v if isinstance(v, str) else None for v in series.to_numpy(dtype=object, na_value=None).tolist()]
+        return series.to_numpy(dtype=object, na_value=None).tolist()  # a string dtype holds text or a missing value
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
 
 

@@ -502,7 +502,7 @@ def summary(chart: Chart, settings: Settings) -> dict:
         "out_of_spec": len(out_of_spec),
         "out_of_spec_lots": [str(batch[i]) for i in out_of_spec],
         "capability": cap,
-        "recent": [[str(b), str(v), float(x), str(f)] for b, v, x, f in
+        "recent": [list(row) for row in  # lot and version are text, the value a float: already plain
                    zip(batch[shown].tolist(), version[shown].tolist(), value[shown].tolist(), flags.tolist())],
     }
 
