@@ -194,8 +194,7 @@ def render_text(report: dict, excluded: str) -> str:
              f"Expectations: {report['expectations']['source']}"]
     lines += [f"  {p['message']}" for p in report["expectations"]["problems"]]
     for p in report["programs"]:
-        score = "" if p["score"] is None else f" {p['score']}/100"
-        lines += ["", f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[p['status']].upper()}{score}"]
+        lines += ["", _program_line(p, p)]
         lines.append("  lenses: " + "; ".join(
             f"{LENSES[lens]} {STATUS_WORDS[v['status']].lower()}" + ("" if v["score"] is None else f" {v['score']}")
             for lens, v in p["lens_status"].items()))
@@ -209,8 +208,7 @@ def render_text(report: dict, excluded: str) -> str:
             lines.append(f"  baseline: {base['baseline_completeness']:.1%} complete "
                          f"({base['required_results_present']}/{base['required_results_expected']} required results), "
                          f"{base['irrecoverable_gaps']} irrecoverable, {base['required_results_pending']} pending")
-        for f in p["findings"]:
-            lines.append(f"  {f['severity'].upper():6} {f['code']}  {f['message']}")
+        lines += _finding_lines(p)
     return "\n".join(lines)
 
 
@@ -220,12 +218,19 @@ def render_lens_text(report: dict, excluded: str) -> str:
              f"({excluded})", f"Expectations: {report['expectations']['source']}"]
     lines += [f"  {p['message']}" for p in report["expectations"]["problems"]]
     for p in report["programs"]:
-        v = p["lens_status"][lens]
-        score = "" if v["score"] is None else f" {v['score']}/100"
-        lines += ["", f"{p['program_id']}  {p['name']}  [{p['phase']}]  {STATUS_WORDS[v['status']].upper()}{score}"]
-        for f in p["findings"]:
-            lines.append(f"  {f['severity'].upper():6} {f['code']}  {f['message']}")
+        lines += ["", _program_line(p, p["lens_status"][lens]), *_finding_lines(p)]
     return "\n".join(lines)
+
+
+def _program_line(program: dict, judged: dict) -> str:
+    """A program's heading line with a status and score: its own, or one lens's."""
+    score = "" if judged["score"] is None else f" {judged['score']}/100"
+    return f"{program['program_id']}  {program['name']}  [{program['phase']}]  " \
+           f"{STATUS_WORDS[judged['status']].upper()}{score}"
+
+
+def _finding_lines(program: dict) -> list[str]:
+    return [f"  {f['severity'].upper():6} {f['code']}  {f['message']}" for f in program["findings"]]
 
 
 def cmd_brief(args) -> int:

@@ -22,8 +22,8 @@ from .scoring import STATUSES, program_rollup
 
 TREND_MONTHS = 12
 LENSES_BY_NAME = {m.LENS: m for m in LENS_MODULES}
-# Evaluated before the others: its control-chart points are a report's largest passing need (about 1.5 GB at 10
-# million results); built while no other lens's figures are held yet, they do not add to them (peak 4.4 -> 3.2 GB).
+# Evaluated before the others: its control-chart question and points are a report's largest passing need; built
+# while no other lens's figures are held yet, they do not add to them.
 BUILT_FIRST = "process_control"
 
 

@@ -242,7 +242,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
 
 def _slices(chart: np.ndarray, size: int) -> list[tuple[int, int]]:
     """[start, stop) slices of about `size` points that never cut a chart (`chart` is sorted); at least one."""
-    starts = np.flatnonzero(_starts(chart)) if len(chart) else np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(_starts(chart))
     bounds = [0]
     while (i := int(np.searchsorted(starts, bounds[-1] + size))) < len(starts):
         bounds.append(int(starts[i]))
