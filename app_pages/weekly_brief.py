@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from readiness import tables
-from readiness.brief import ACTIVITY, provenance
+from readiness.brief import ACTIVITY, DEFAULT_DAYS, provenance
 from readiness.ui import data, view, widgets
 
 v = view.current()
@@ -16,7 +16,7 @@ st.title("Weekly brief")
 widgets.notices(v)
 widgets.about(ds, v)
 
-since, notice = view.date_param("since", v.as_of - timedelta(days=7), v.as_of)
+since, notice = view.date_param("since", v.as_of - timedelta(days=DEFAULT_DAYS), v.as_of)
 if notice:
     st.warning(notice, icon="⚠️")
 st.session_state["since_picker"] = since

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from readiness import tables
-from readiness.brief import build_brief
+from readiness.brief import DEFAULT_DAYS, build_brief
 from readiness.lens_tables import baseline, changes, materials, potency, process_control
 from readiness.report import build_lens_report, build_report, build_trend, day_portfolio, with_trend
 
-BRIEF_DAYS = 7  # the Weekly brief's default window
 
 
 def portfolio_first(ds, as_of: date, program_id: str | None, expectations) -> None:
@@ -101,7 +100,7 @@ def process_control_page(ds, as_of, program_id, expectations) -> None:
 
 
 def weekly_brief(ds, as_of, program_id, expectations) -> None:
-    brief = build_brief(ds, as_of - timedelta(days=BRIEF_DAYS), as_of, program_id, expectations)
+    brief = build_brief(ds, as_of - timedelta(days=DEFAULT_DAYS), as_of, program_id, expectations)
     tables.brief_decisions(brief)
     tables.brief_programs(brief)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from readiness.brief import DEFAULT_DAYS
 from readiness.checks import LENS_MODULES
 from readiness.contract import TABLES
 from readiness.report import trend_dates
 
-from .pages import BRIEF_DAYS
 
 LENS_TABLES = {m.LENS: m.TABLES for m in LENS_MODULES}
 PAGE_LENSES = {
@@ -42,7 +42,7 @@ def dates_of(page: str, as_of: date) -> list[date]:
     if page in ("Portfolio", "Full report (CLI)"):
         return trend_dates(as_of)
     if page == "Weekly brief":
-        return [as_of - timedelta(days=BRIEF_DAYS), as_of]
+        return [as_of - timedelta(days=DEFAULT_DAYS), as_of]
     return [as_of]
 
 

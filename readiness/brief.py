@@ -12,7 +12,9 @@ from . import __version__
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
 from .report import build_report
+from .score_store import WEEKLY_BRIEF, ScoreStore, remembered
 
+DEFAULT_DAYS = 7  # a brief's earlier day, unless asked otherwise: the weekly meeting's week
 ACTIVITY = {  # query name -> what the brief calls it
     "batches_made_between": "Batches manufactured",
     "batch_dispositions_between": "Batch dispositions",
@@ -39,9 +41,17 @@ def finding_key(finding: dict) -> tuple[str, str, str]:
 
 def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
                 expectations: Expectations | None = None) -> dict:
+    """Read from the score store when this data version's brief for these days was made before (by `precompute`
+    after a data load, or by an earlier reader in any process): the meeting's readers do not each wait for two
+    reports."""
     if since >= as_of:
         raise BadPeriod(f"the 'since' day ({since}) must be before the as-of day ({as_of})")
     expectations = expectations or load_expectations()
+    return remembered(ds, WEEKLY_BRIEF, as_of, program_id, expectations,
+                      lambda: _compared(ds, since, as_of, program_id, expectations), since=since)
+
+
+def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations) -> dict:
     now = build_report(ds, as_of, program_id, expectations, trend=False)
     then = build_report(ds, since, program_id, expectations, trend=False)
     then_by_id = {p["program_id"]: p for p in then["programs"]}
@@ -73,16 +83,40 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
         "product_version": __version__,
         "data": now["data"],
         "expectations": now["expectations"],
-        "totals": {
-            "new_findings": sum(len(p["new_findings"]) for p in programs),
-            "new_high_findings": sum(f["severity"] == "high" for p in programs for f in p["new_findings"]),
-            "resolved_findings": sum(len(p["resolved_findings"]) for p in programs),
-            "needs_decision": sum(len(p["needs_decision"]) for p in programs),
-            **{name: len(rows) for name, rows in activity.items()},
-        },
+        "totals": _totals(programs, activity),
         "programs": programs,
         "activity": activity,
     }
+
+
+def _totals(programs: list[dict], activity: dict[str, list[dict]]) -> dict:
+    return {
+        "new_findings": sum(len(p["new_findings"]) for p in programs),
+        "new_high_findings": sum(f["severity"] == "high" for p in programs for f in p["new_findings"]),
+        "resolved_findings": sum(len(p["resolved_findings"]) for p in programs),
+        "needs_decision": sum(len(p["needs_decision"]) for p in programs),
+        **{name: len(rows) for name, rows in activity.items()},
+    }
+
+
+def program_brief(brief: dict, program_id: str) -> dict:
+    """One program's brief cut from every program's, equal to `build_brief` for that program (a program's report
+    and activity are its rows of every program's): `precompute` stores each program's at the cost of one brief."""
+    programs = [p for p in brief["programs"] if p["program_id"] == program_id]
+    activity = {name: [row for row in rows if row["program_id"] == program_id]
+                for name, rows in brief["activity"].items()}
+    return {**brief, "totals": _totals(programs, activity), "programs": programs, "activity": activity}
+
+
+def store_program_briefs(ds, brief: dict, expectations: Expectations) -> int:
+    """Each program's cut of every program's `brief`, stored as `build_brief` for that program would store it;
+    how many were stored (none when `ds`'s results are not stored)."""
+    store = ScoreStore.for_dataset(ds, WEEKLY_BRIEF)
+    if store is None:
+        return 0
+    since, as_of = date.fromisoformat(brief["since"]), date.fromisoformat(brief["as_of"])
+    return sum(store.put(store.key(ds, as_of, p["program_id"], expectations, since), as_of,
+                         program_brief(brief, p["program_id"])) for p in brief["programs"])
 
 
 def needs_decision(new: list[dict], open_now: list[dict]) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import __version__
-from .brief import BadPeriod, build_brief
+from .brief import DEFAULT_DAYS, BadPeriod, build_brief, store_program_briefs
 from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="only this lens, as its page shows it: its figures, findings and lens status, without "
                              "the overall status, score and trend (which need every lens)")
 
-    precompute = sub.add_parser("precompute", help="compute and store the day's Portfolio and the trend's 12 "
-                                "month-end scores for this data version (run after each data load, so no reader "
+    precompute = sub.add_parser("precompute", help="compute and store the day's Portfolio, the trend's 12 "
+                                "month-end scores and the weekly brief of the week before for this data version (run after each data load, so no reader "
                                 "waits for them)")
     precompute.add_argument("--data", default=None, help=data_help)
     precompute.add_argument("--as-of", default=None, help="YYYY-MM-DD: the month ends before it (default: today)")
@@ -172,17 +172,28 @@ def cmd_precompute(args) -> int:
     yardstick = load_expectations(args.expectations)
     days = [(day, score_store.MONTH_END_SCORES) for day in trend_dates(as_of)[:-1]] + [(as_of, score_store.PORTFOLIO)]
     for day, kind in days:
-        store = score_store.ScoreStore.for_dataset(ds, kind)
-        known = store.get(store.key(ds, day, None, yardstick)) is not None
-        started = time.perf_counter()
+        started, known = time.perf_counter(), _stored(ds, kind, day, yardstick)
         if kind == score_store.PORTFOLIO:
             day_portfolio(ds, day, yardstick)
         else:
             day_scores(ds, day, None, yardstick)
-        done = "already stored" if known else f"computed in {time.perf_counter() - started:.1f} s"
-        print(f"{day}  {kind.replace('_', ' ')}: {done}")
+        print(f"{day}  {kind.replace('_', ' ')}: {_done(known, started)}")
+    since = as_of - timedelta(days=DEFAULT_DAYS)
+    started, known = time.perf_counter(), _stored(ds, score_store.WEEKLY_BRIEF, as_of, yardstick, since)
+    programs = store_program_briefs(ds, build_brief(ds, since, as_of, None, yardstick), yardstick)
+    print(f"{as_of}  weekly brief since {since} (all programs, then each of the {programs} on its own): "
+          f"{_done(known, started)}")
     print(f"Stored in {score_store.store_root()} for {ds.location} (data fingerprint {ds.fingerprint})")
     return EXIT_OK
+
+
+def _stored(ds, kind: str, day: date, yardstick, since: date | None = None) -> bool:
+    store = score_store.ScoreStore.for_dataset(ds, kind)
+    return store.get(store.key(ds, day, None, yardstick, since)) is not None
+
+
+def _done(known: bool, started: float) -> str:
+    return "already stored" if known else f"computed in {time.perf_counter() - started:.1f} s"
 
 
 def render_text(report: dict, excluded: str) -> str:
@@ -235,7 +246,7 @@ def _finding_lines(program: dict) -> list[str]:
 
 def cmd_brief(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else date.today()
-    since = parse_date(args.since) if args.since else as_of - timedelta(days=7)
+    since = parse_date(args.since) if args.since else as_of - timedelta(days=DEFAULT_DAYS)
     ds = _dataset(args)
     try:
         result = build_brief(ds, since, as_of, args.program, load_expectations(args.expectations))

@@ -17,7 +17,7 @@ from .checks import LENS_MODULES
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
 from .findings import sort_key
-from .score_store import MONTH_END_SCORES, PORTFOLIO, ScoreStore
+from .score_store import MONTH_END_SCORES, PORTFOLIO, remembered
 from .scoring import STATUSES, program_rollup
 
 TREND_MONTHS = 12
@@ -95,7 +95,7 @@ def build_trend(ds, as_of: date, program_id: str | None = None, expectations: Ex
 def day_scores(ds, day: date, program_id: str | None, expectations: Expectations) -> dict[str, dict]:
     """Each program's status and score on `day`: one point of the trend. Read from the score store when this
     data version's point was computed before (by any process, e.g. `python -m readiness precompute`)."""
-    return _stored(ds, MONTH_END_SCORES, day, program_id, expectations, lambda: {
+    return remembered(ds, MONTH_END_SCORES, day, program_id, expectations, lambda: {
         p["program_id"]: {"status": p["status"], "score": p["score"]}
         for p in _snapshot(ds, day, program_id, expectations)})
 
@@ -104,19 +104,7 @@ def day_portfolio(ds, as_of: date, expectations: Expectations, full_report=None)
     """The day's `portfolio_digest`, from the score store when this data version's was made before; else made
     from `full_report()` (the day's report for all programs; the app passes its cached one) and stored."""
     full_report = full_report or (lambda: build_report(ds, as_of, None, expectations, trend=False))
-    return _stored(ds, PORTFOLIO, as_of, None, expectations, lambda: portfolio_digest(full_report()))
-
-
-def _stored(ds, kind: str, day: date, program_id: str | None, expectations: Expectations, compute) -> dict:
-    store = ScoreStore.for_dataset(ds, kind)
-    key = store.key(ds, day, program_id, expectations) if store else None
-    stored = store.get(key) if store else None
-    if stored is not None:
-        return stored
-    result = compute()
-    if store:
-        store.put(key, day, result)
-    return result
+    return remembered(ds, PORTFOLIO, as_of, None, expectations, lambda: portfolio_digest(full_report()))
 
 
 PORTFOLIO_FIELDS = ("program_id", "name", "modality", "phase", "status", "score", "lens_status", "next_milestone",

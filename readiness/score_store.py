@@ -1,8 +1,8 @@
-"""Day results the Portfolio reads (each program's scores at a month end, the day's Portfolio digest) kept on
-disk, so they are computed once per data version rather than once per process and reader.
+"""Day results kept on disk (each program's scores at a month end, the day's Portfolio digest, the weekly brief
+between two days), so they are computed once per data version rather than once per process and reader.
 
 A day's results depend only on the data (its files' fingerprint, and the rows validation kept), the reader's
-data scope, the program asked for, the yardstick and this code. The key holds all of them, so a stored
+data scope, the program asked for, the yardstick, this code and, for a brief, its earlier day. The key holds all of them, so a stored
 result is never stale: any change makes a new key and the old file is simply unused.
 
 The store lives in $READINESS_STORE (default: the user's cache directory; `off` turns it off), never in the
@@ -70,11 +70,12 @@ def refusal(ds) -> str | None:
     return None
 
 
-MONTH_END_SCORES, PORTFOLIO = "month_end_scores", "portfolio"
+MONTH_END_SCORES, PORTFOLIO, WEEKLY_BRIEF = "month_end_scores", "portfolio", "weekly_brief"
 
 
 class ScoreStore:
-    """One JSON file per (data version, scope, program, yardstick, code, day), one folder per kind of result."""
+    """One JSON file per (data version, scope, program, yardstick, code, day, earlier day), one folder per kind of
+    result."""
 
     def __init__(self, root: Path, kind: str):
         self.folder = root / kind
@@ -83,9 +84,9 @@ class ScoreStore:
     def for_dataset(cls, ds, kind: str) -> ScoreStore | None:
         return None if refusal(ds) else cls(store_root(), kind)
 
-    def key(self, ds, day: date, program_id: str | None, expectations) -> str:
+    def key(self, ds, day: date, program_id: str | None, expectations, since: date | None = None) -> str:
         parts = (code_identity(), ds.fingerprint, validated_rows(ds), ds.scope or "", program_id or "",
-                 yardstick_identity(expectations), day.isoformat())
+                 yardstick_identity(expectations), day.isoformat(), since.isoformat() if since else "")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _path(self, key: str) -> Path:
@@ -114,3 +115,17 @@ class ScoreStore:
                 Path(temporary).unlink(missing_ok=True)
             return False
         return True
+
+
+def remembered(ds, kind: str, day: date, program_id: str | None, expectations, compute, since: date | None = None):
+    """`compute()`'s result for this key: read when this data version's was stored before, else computed and
+    stored (when `ds`'s results may be stored at all)."""
+    store = ScoreStore.for_dataset(ds, kind)
+    key = store.key(ds, day, program_id, expectations, since) if store else None
+    stored = store.get(key) if store else None
+    if stored is not None:
+        return stored
+    result = compute()
+    if store:
+        store.put(key, day, result)
+    return result

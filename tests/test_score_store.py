@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -18,7 +18,8 @@ from readiness import tables
 from readiness.dataset import load_dataset
 from readiness.expectations import load_expectations
 from readiness.report import build_report, build_trend, day_portfolio, portfolio_digest, trend_dates
-from readiness.score_store import MONTH_END_SCORES, PORTFOLIO, STORE_ENV, ScoreStore, refusal, store_root
+from readiness.brief import build_brief, program_brief
+from readiness.score_store import MONTH_END_SCORES, PORTFOLIO, STORE_ENV, WEEKLY_BRIEF, ScoreStore, refusal, store_root
 
 SAMPLE = ROOT / "sample_data"
 
@@ -82,6 +83,7 @@ def test_every_input_of_a_score_is_in_its_key(tmp_path):
         "one program": store.key(ds, day, "CAR19-201", yardstick),
         "another yardstick": store.key(ds, day, None, stricter),
         "another day": store.key(ds, date(2026, 9, 30), None, yardstick),
+        "a brief's earlier day": store.key(ds, day, None, yardstick, date(2026, 10, 24)),
     }
     assert key not in variants.values() and len(set(variants.values())) == len(variants)
 
@@ -171,11 +173,16 @@ def test_precompute_stores_the_month_ends_and_the_days_portfolio(make_data, scor
     assert lines[0].startswith("2025-11-30  month end scores: computed in ")
     assert lines[11].startswith("2026-10-31  month end scores: computed in ")
     assert lines[12].startswith("2026-11-24  portfolio: computed in ")
-    assert lines[13].startswith(f"Stored in {score_store} for {folder} (data fingerprint ")
+    assert lines[13].startswith("2026-11-24  weekly brief since 2026-11-17 (all programs, then each of the 1 on its "
+                                "own): computed in ")
+    assert lines[14].startswith(f"Stored in {score_store} for {folder} (data fingerprint ")
     assert len(stored_files(score_store)) == 12 and len(stored_files(score_store, PORTFOLIO)) == 1
+    assert len(stored_files(score_store, WEEKLY_BRIEF)) == 2  # every program's, and P1's
     code, out, _ = run_cli("precompute", "--data", str(folder), "--as-of", "2026-11-24")
     assert code == 0 and out.splitlines()[0] == "2025-11-30  month end scores: already stored"
     assert out.splitlines()[12] == "2026-11-24  portfolio: already stored"
+    assert out.splitlines()[13] == ("2026-11-24  weekly brief since 2026-11-17 (all programs, then each of the 1 on "
+                                    "its own): already stored")
     monkeypatch.setenv(STORE_ENV, "off")
     code, out, err = run_cli("precompute", "--data", str(folder))
     assert (code, out, err) == (2, "", f"error: nothing stored: {STORE_ENV} is off\n")
@@ -198,3 +205,50 @@ def test_a_precomputed_portfolio_opens_without_computing_any_report(make_data, m
     assert list(shown["program_id"]) == ["P1"] and len(shown["score_trend"].iloc[0]) == 13  # 12 month ends and the day
     data._portfolio.clear()
     data._day_scores.clear()
+
+
+def test_a_brief_is_computed_once_per_data_version_and_read_back_byte_identical(monkeypatch, score_store, counted):
+    ds, yardstick = load_dataset(SAMPLE, TODAY), load_expectations()
+    since = TODAY - timedelta(days=7)
+    monkeypatch.setenv(STORE_ENV, "off")
+    computed = json.dumps(build_brief(ds, since, TODAY, None, yardstick), indent=2)
+    monkeypatch.setenv(STORE_ENV, str(score_store))
+    counted.clear()
+    assert json.dumps(build_brief(ds, since, TODAY, None, yardstick), indent=2) == computed  # computed, then stored
+    assert counted == [TODAY, since] and len(stored_files(score_store, WEEKLY_BRIEF)) == 1
+    counted.clear()
+    again = load_dataset(SAMPLE, TODAY)  # another process loading the same files
+    assert json.dumps(build_brief(again, since, TODAY, None, yardstick), indent=2) == computed
+    assert counted == []
+    build_brief(ds, since - timedelta(days=1), TODAY, None, yardstick)  # another earlier day is another brief
+    assert counted == [TODAY, since - timedelta(days=1)] and len(stored_files(score_store, WEEKLY_BRIEF)) == 2
+
+
+def test_after_precompute_a_programs_brief_is_read_not_computed(monkeypatch, score_store, counted):
+    """Each program's stored brief is its cut of every program's: equal to the one computed for it alone."""
+    assert run_cli("precompute", "--data", str(SAMPLE), "--as-of", TODAY.isoformat())[0] == 0
+    ds, yardstick, since = load_dataset(SAMPLE, TODAY), load_expectations(), TODAY - timedelta(days=7)
+    programs = sorted(ds.con.execute("SELECT program_id FROM programs").fetchall())
+    assert len(stored_files(score_store, WEEKLY_BRIEF)) == 1 + len(programs)
+    counted.clear()
+    stored = {pid: build_brief(ds, since, TODAY, pid, yardstick) for (pid,) in programs}
+    assert counted == []
+    monkeypatch.setenv(STORE_ENV, "off")
+    assert stored == {pid: build_brief(ds, since, TODAY, pid, yardstick) for (pid,) in programs}
+    assert len(counted) == 2 * len(programs)
+
+
+def test_a_programs_cut_of_every_programs_brief_is_its_own_brief(monkeypatch):
+    """Over a long period, where the programs have new and resolved findings and activity to cut."""
+    monkeypatch.setenv(STORE_ENV, "off")
+    ds, yardstick, since = load_dataset(SAMPLE, TODAY), load_expectations(), date(2025, 6, 30)
+    every = build_brief(ds, since, TODAY, None, yardstick)
+    assert [(p["program_id"], len(p["new_findings"]), len(p["resolved_findings"])) for p in every["programs"]] == [
+        ("BCMA-101", 29, 1), ("NK-ALLO-103", 4, 0), ("TIL-MEL-301", 1, 0), ("CAR19-201", 13, 6), ("LV-HSC-102", 8, 1),
+        ("AAV9-SMN-301", 0, 3)]
+    for p in every["programs"]:
+        own = build_brief(ds, since, TODAY, p["program_id"], yardstick)
+        assert program_brief(every, p["program_id"]) == own
+        assert own["totals"]["new_findings"] == len(p["new_findings"])
+    assert sum(program_brief(every, p["program_id"])["totals"]["batches_made_between"]
+               for p in every["programs"]) == every["totals"]["batches_made_between"] > 0
