@@ -52,8 +52,8 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
 
 
 def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations) -> dict:
-    now = build_report(ds, as_of, program_id, expectations, trend=False)
-    then = build_report(ds, since, program_id, expectations, trend=False)
+    now = _day(build_report(ds, as_of, program_id, expectations, trend=False))
+    then = _day(build_report(ds, since, program_id, expectations, trend=False))
     then_by_id = {p["program_id"]: p for p in then["programs"]}
     programs = []
     for p in now["programs"]:
@@ -87,6 +87,13 @@ def _compared(ds, since: date, as_of: date, program_id: str | None, expectations
         "programs": programs,
         "activity": activity,
     }
+
+
+def _day(report: dict) -> dict:
+    """What the brief reads of a day's report: its header and each program's status, score and findings. The lens
+    figures are dropped as soon as each day is built, so the two days' figures are never held together."""
+    return {**report, "programs": [{name: p[name] for name in ("program_id", "name", "phase", "status", "score",
+                                                                "findings")} for p in report["programs"]]}
 
 
 def _totals(programs: list[dict], activity: dict[str, list[dict]]) -> dict:

@@ -18,7 +18,7 @@ from scipy import stats
 
 from conftest import D, TODAY, minimal_tables, write_tables
 from test_cli import run_cli
-from readiness.checks.lens import column_records, records
+from readiness.checks.lens import SHARED_FROM, column_records, records
 from readiness.checks.process_control import Settings
 from readiness.dataset import load_dataset
 from readiness.expectations import load_expectations
@@ -396,6 +396,19 @@ def test_evidence_cut_from_chart_points_reads_like_evidence_from_a_frame():
             {"batch_id": None, "manufactured_on": None, "value": None, "lot": 2, "recent": False}]
     assert column_records(columns) == rows
     assert records(pd.DataFrame(columns)) == rows
+
+
+def test_a_long_columns_equal_values_are_one_object_each():
+    """From SHARED_FROM rows on, a text or date column's repeats share one object; the values are unchanged."""
+    n = SHARED_FROM
+    days = np.array(["2025-01-01", "NaT", "2024-12-31"] * n, dtype="datetime64[D]")
+    frame = pd.DataFrame({"batch_id": pd.array(["B2", None, "B1"] * n, dtype="str"), "made": days})
+    rows = records(frame)
+    assert rows[:4] == [{"batch_id": "B2", "made": "2025-01-01"}, {"batch_id": None, "made": None},
+                        {"batch_id": "B1", "made": "2024-12-31"}, {"batch_id": "B2", "made": "2025-01-01"}]
+    assert rows == records(frame.iloc[:3]) * n  # a short column, converted cell by cell, gives the same values
+    assert len({id(row["batch_id"]) for row in rows}) == len({id(row["made"]) for row in rows}) == 3
+    assert len({id(row["made"]) for row in column_records({"made": days})}) == 3
 
 
 # --- the CLI prints the chart the page draws ----------------------------------------------------------------------

@@ -21,6 +21,9 @@ class LensResult:
     assessed: bool = True
 
 
+SHARED_FROM = 256
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     """Evidence rows as plain JSON values: ISO dates, None for missing.
 
@@ -67,16 +70,30 @@ def _plain_column(series: pd.Series) -> list:
         return _plain_array(series.to_numpy(dtype="datetime64[D]"))
     if isinstance(dtype, np.dtype) and dtype.kind in "biufO":
         return _plain_array(series.to_numpy())
-    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, np.dtype):
-        return series.to_numpy(dtype=object, na_value=None).tolist()  # a string dtype holds text or a missing value
+    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, np.dtype):  # text or a missing value
+        if len(series) < SHARED_FROM:
+            return series.to_numpy(dtype=object, na_value=None).tolist()
+        codes, texts = pd.factorize(series)
+        return _shared(codes, texts.to_numpy(dtype=object))
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
+
+
+def _shared(codes: np.ndarray, values: np.ndarray) -> list:
+    """Each row's value, one object per distinct value (None for code -1): a report repeats the same batch ids,
+    attributes and days over millions of cells, and a string object per cell was most of its memory. Columns
+    shorter than SHARED_FROM are converted cell by cell, which costs less than finding their distinct values."""
+    return np.append(values, None)[codes].tolist()
 
 
 def _plain_array(array: np.ndarray) -> list:
     kind = array.dtype.kind
-    if kind == "M":
+    if kind == "M" and len(array) < SHARED_FROM:
         text = np.datetime_as_string(array.astype("datetime64[D]"), unit="D").tolist()
         return [None if t == "NaT" else t for t in text]
+    if kind == "M":
+        days, codes = np.unique(array.astype("datetime64[D]"), return_inverse=True)
+        text = np.datetime_as_string(days, unit="D").astype(object)
+        return _shared(np.where(np.isnat(days)[codes], -1, codes), text)
     if kind in "biu":
         return array.tolist()
     if kind == "f":

@@ -228,14 +228,16 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
     through in slices of whole charts (`SLICE_POINTS`): the temporaries of 10 million points held at once were
     most of a portfolio report's peak memory.
     """
-    parts, segments, version_limits = [], [], {}
+    stored, segments, version_limits = {}, [], {}
     for start, stop in _slices(chart, SLICE_POINTS):
-        stored, mine = _slice_points(value[start:stop], tested_on[start:stop], lot[start:stop], lots,
-                                     chart[start:stop], meta, approvals, introduced, settings, version_limits)
-        stored["segment"] += len(segments)
+        part, mine = _slice_points(value[start:stop], tested_on[start:stop], lot[start:stop], lots,
+                                   chart[start:stop], meta, approvals, introduced, settings, version_limits)
+        part["segment"] += len(segments)
         segments += mine
-        parts.append(stored)
-    stored = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        for name, column in part.items():  # filled in place: the slices and their concatenation never coexist
+            if name not in stored:
+                stored[name] = np.empty(len(chart), dtype=column.dtype)
+            stored[name][start:stop] = column
     drawn, judged = _drawn(segments)
     return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings), version_limits
 
