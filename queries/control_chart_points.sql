@@ -23,18 +23,24 @@ charts AS (
     FROM attributes
     WHERE $program_id IS NULL OR program_id = $program_id
 ),
-per_day AS (  -- grouped by the numbers, not the text: the points of a CDMO's portfolio are millions
-    SELECT c.chart, l.lot, any_value(l.manufactured_on) AS manufactured_on, r.tested_on, avg(r.value) AS value
+lot_days AS (  -- the lot's values averaged per attribute and day before any chart is looked up: joined to the
+               -- charts first, every lot of a program met every chart of it (ten million pairs at a CDMO's volume)
+    SELECT l.lot, any_value(l.program_id) AS program_id, any_value(l.manufactured_on) AS manufactured_on,
+           r.attribute, r.tested_on, avg(r.value) AS value
     FROM results AS r
     JOIN lots AS l ON l.batch_id = r.batch_id
-    JOIN charts AS c ON c.program_id = l.program_id AND c.attribute = r.attribute
     WHERE r.tested_on <= $as_of
       AND r.status = 'valid'
       AND r.value IS NOT NULL
       AND isfinite(r.value)
       AND ($attribute IS NULL OR r.attribute = $attribute)
-      AND c.kind IN ('cqa', 'cpp', 'ipc')
-    GROUP BY c.chart, l.lot, r.tested_on
+    GROUP BY l.lot, r.attribute, r.tested_on
+),
+per_day AS (
+    SELECT c.chart, d.lot, d.manufactured_on, d.tested_on, d.value
+    FROM lot_days AS d
+    JOIN charts AS c ON c.program_id = d.program_id AND c.attribute = d.attribute
+    WHERE c.kind IN ('cqa', 'cpp', 'ipc')
 )
 SELECT chart, lot, max(tested_on) AS tested_on, arg_max(value, tested_on) AS value
 FROM per_day
