@@ -14,7 +14,6 @@ from readiness.lens_tables import baseline, changes, materials, potency, process
 from readiness.report import build_lens_report, build_report, build_trend, day_portfolio, with_trend
 
 
-
 def portfolio_first(ds, as_of: date, program_id: str | None, expectations) -> None:
     """What the Portfolio draws first: the day's digest, its table and grid, before the trend column."""
     digest = day_portfolio(ds, as_of, expectations)

@@ -65,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                              "the overall status, score and trend (which need every lens)")
 
     precompute = sub.add_parser("precompute", help="compute and store the day's Portfolio, the trend's 12 "
-                                "month-end scores and the weekly brief of the week before for this data version (run after each data load, so no reader "
-                                "waits for them)")
+                                "month-end scores and the weekly brief of the week before for this data version "
+                                "(run after each data load, so no reader waits for them)")
     precompute.add_argument("--data", default=None, help=data_help)
     precompute.add_argument("--as-of", default=None, help="YYYY-MM-DD: the month ends before it (default: today)")
     precompute.add_argument("--expectations", default=None, help="TOML file whose keys replace the built-in ones")
@@ -172,14 +172,14 @@ def cmd_precompute(args) -> int:
     yardstick = load_expectations(args.expectations)
     days = [(day, score_store.MONTH_END_SCORES) for day in trend_dates(as_of)[:-1]] + [(as_of, score_store.PORTFOLIO)]
     for day, kind in days:
-        started, known = time.perf_counter(), _stored(ds, kind, day, yardstick)
+        started, known = time.perf_counter(), _already_stored(ds, kind, day, yardstick)
         if kind == score_store.PORTFOLIO:
             day_portfolio(ds, day, yardstick)
         else:
             day_scores(ds, day, None, yardstick)
         print(f"{day}  {kind.replace('_', ' ')}: {_done(known, started)}")
     since = as_of - timedelta(days=DEFAULT_DAYS)
-    started, known = time.perf_counter(), _stored(ds, score_store.WEEKLY_BRIEF, as_of, yardstick, since)
+    started, known = time.perf_counter(), _already_stored(ds, score_store.WEEKLY_BRIEF, as_of, yardstick, since)
     programs = store_program_briefs(ds, build_brief(ds, since, as_of, None, yardstick), yardstick)
     print(f"{as_of}  weekly brief since {since} (all programs, then each of the {programs} on its own): "
           f"{_done(known, started)}")
@@ -187,7 +187,7 @@ def cmd_precompute(args) -> int:
     return EXIT_OK
 
 
-def _stored(ds, kind: str, day: date, yardstick, since: date | None = None) -> bool:
+def _already_stored(ds, kind: str, day: date, yardstick, since: date | None = None) -> bool:
     store = score_store.ScoreStore.for_dataset(ds, kind)
     return store.get(store.key(ds, day, None, yardstick, since)) is not None
 

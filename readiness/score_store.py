@@ -2,8 +2,8 @@
 between two days), so they are computed once per data version rather than once per process and reader.
 
 A day's results depend only on the data (its files' fingerprint, and the rows validation kept), the reader's
-data scope, the program asked for, the yardstick, this code and, for a brief, its earlier day. The key holds all of them, so a stored
-result is never stale: any change makes a new key and the old file is simply unused.
+data scope, the program asked for, the yardstick, this code and, for a brief, its earlier day. The key holds
+all of them, so a stored result is never stale: any change makes a new key and the old file is simply unused.
 
 The store lives in $READINESS_STORE (default: the user's cache directory; `off` turns it off), never in the
 data directory. Data on object storage is fingerprinted by its URI only, so its scores are not stored: a

@@ -21,7 +21,7 @@ class LensResult:
     assessed: bool = True
 
 
-SHARED_FROM = 256
+SHARED_FROM = 256  # rows from which a text or date column's repeats share one object (`_shared`)
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
