@@ -40,20 +40,21 @@ def finding_key(finding: dict) -> tuple[str, str, str]:
 
 
 def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
-                expectations: Expectations | None = None) -> dict:
+                expectations: Expectations | None = None, later: dict | None = None) -> dict:
     """Read from the score store when this data version's brief for these days was made before (by `precompute`
     after a data load, or by an earlier reader in any process): the meeting's readers do not each wait for two
-    reports."""
+    reports. `later` is the as-of day's `day_judgements`, when the caller has made that report already."""
     if since >= as_of:
         raise BadPeriod(f"the 'since' day ({since}) must be before the as-of day ({as_of})")
     expectations = expectations or load_expectations()
     return remembered(ds, WEEKLY_BRIEF, as_of, program_id, expectations,
-                      lambda: _compared(ds, since, as_of, program_id, expectations), since=since)
+                      lambda: _compared(ds, since, as_of, program_id, expectations, later), since=since)
 
 
-def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations) -> dict:
-    now = _day(build_report(ds, as_of, program_id, expectations, trend=False))
-    then = _day(build_report(ds, since, program_id, expectations, trend=False))
+def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations,
+              later: dict | None) -> dict:
+    now = later or day_judgements(build_report(ds, as_of, program_id, expectations, trend=False))
+    then = day_judgements(build_report(ds, since, program_id, expectations, trend=False))
     then_by_id = {p["program_id"]: p for p in then["programs"]}
     programs = []
     for p in now["programs"]:
@@ -89,7 +90,7 @@ def _compared(ds, since: date, as_of: date, program_id: str | None, expectations
     }
 
 
-def _day(report: dict) -> dict:
+def day_judgements(report: dict) -> dict:
     """What the brief reads of a day's report: its header and each program's status, score and findings. The lens
     figures are dropped as soon as each day is built, so the two days' figures are never held together."""
     return {**report, "programs": [{name: p[name] for name in ("program_id", "name", "phase", "status", "score",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import __version__
-from .brief import DEFAULT_DAYS, BadPeriod, build_brief, store_program_briefs
+from .brief import DEFAULT_DAYS, BadPeriod, build_brief, day_judgements, store_program_briefs
 from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
@@ -170,17 +170,24 @@ def cmd_precompute(args) -> int:
     if (why := score_store.refusal(ds)) is not None:
         raise UsageError(f"nothing stored: {why}")
     yardstick = load_expectations(args.expectations)
+    made = []  # the day's report, when the Portfolio's digest is computed: the brief's later day as well
+
+    def day_report() -> dict:
+        made.append(build_report(ds, as_of, None, yardstick, trend=False))
+        return made[-1]
+
     days = [(day, score_store.MONTH_END_SCORES) for day in trend_dates(as_of)[:-1]] + [(as_of, score_store.PORTFOLIO)]
     for day, kind in days:
         started, known = time.perf_counter(), _already_stored(ds, kind, day, yardstick)
         if kind == score_store.PORTFOLIO:
-            day_portfolio(ds, day, yardstick)
+            day_portfolio(ds, day, yardstick, full_report=day_report)
         else:
             day_scores(ds, day, None, yardstick)
         print(f"{day}  {kind.replace('_', ' ')}: {_done(known, started)}")
     since = as_of - timedelta(days=DEFAULT_DAYS)
     started, known = time.perf_counter(), _already_stored(ds, score_store.WEEKLY_BRIEF, as_of, yardstick, since)
-    programs = store_program_briefs(ds, build_brief(ds, since, as_of, None, yardstick), yardstick)
+    later = day_judgements(made.pop()) if made else None
+    programs = store_program_briefs(ds, build_brief(ds, since, as_of, None, yardstick, later), yardstick)
     print(f"{as_of}  weekly brief since {since} (all programs, then each of the {programs} on its own): "
           f"{_done(known, started)}")
     print(f"Stored in {score_store.store_root()} for {ds.location} (data fingerprint {ds.fingerprint})")
