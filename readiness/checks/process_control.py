@@ -168,15 +168,19 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
         approvals.setdefault((row["program_id"], row["attribute"], row["process_version"]), []).append(row)
     introduced = {(r["program_id"], r["process_version"]): r["introduced_by"] for r in versions}
     current = {r["program_id"]: r["process_version"] for r in versions if r["is_current"]}
-    lot = _rows_of(lots["lot"], found["lot"])
-    chart = _rows_of(attributes["chart"], found["chart"])
+    chart, lot, tested_on, value = _latest_days(found["chart"].to_numpy("int64"), found["lot"].to_numpy("int64"),
+                                                found["tested_on"].to_numpy("datetime64[D]"),
+                                                found["value"].to_numpy(float))
+    del found  # every result's columns, no longer needed once the points are taken from them
+    lot = _rows_of(lots["lot"], lot)
+    chart = _rows_of(attributes["chart"], chart)
     columns = {name: lots[name].to_numpy(dtype=object) for name in LOT_COLUMNS}
     columns["manufactured_on"] = lots["manufactured_on"].to_numpy("datetime64[D]")
     columns["version"] = pd.factorize(columns["process_version"], use_na_sentinel=False)[0]
     meta = {name: attributes[name].to_numpy(dtype=object) for name in ("program_id", "attribute", "kind", "unit")}
     lower, upper = _spec(attributes["lower_limit"]), _spec(attributes["upper_limit"])
-    table, version_limits = _points(found["value"].to_numpy(float), found["tested_on"].to_numpy("datetime64[D]"),
-                                    lot, columns, chart, meta, lower, upper, approvals, introduced, settings)
+    table, version_limits = _points(value, tested_on, lot, columns, chart, meta, lower, upper, approvals, introduced,
+                                    settings)
     out = {}
     for start, stop in _groups(chart):
         row = chart[start]
@@ -191,9 +195,23 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
     return out
 
 
-def _rows_of(numbers: pd.Series, wanted: pd.Series) -> np.ndarray:
+def _latest_days(chart: np.ndarray, lot: np.ndarray, tested_on: np.ndarray,
+                 value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One point per chart and lot from its results (sorted by chart, lot, day): the latest day's, the mean of
+    that day's results when it has several (a retest the same day)."""
+    if _starts(chart, lot).all():  # one result per lot and chart, as nearly always: taken as they are
+        return chart, lot, tested_on, value
+    days = np.flatnonzero(_starts(chart, lot, tested_on))
+    means = np.add.reduceat(value, days) / np.diff(np.append(days, len(value))) if len(days) else value
+    chart, lot = chart[days], lot[days]
+    latest = np.ones(len(days), dtype=bool)  # a lot's latest day: followed by another lot or chart, or by none
+    latest[:-1] = _starts(chart, lot)[1:]
+    return chart[latest], lot[latest], tested_on[days][latest], means[latest]
+
+
+def _rows_of(numbers: pd.Series, wanted: np.ndarray) -> np.ndarray:
     """The rows holding `wanted` in `numbers` (sorted): how a point finds its lot and its chart."""
-    numbers, wanted = numbers.to_numpy("int64"), wanted.to_numpy("int64")
+    numbers = numbers.to_numpy("int64")
     rows = np.searchsorted(numbers, wanted)
     if len(wanted) and (rows.max() >= len(numbers) or (numbers[rows] != wanted).any()):
         raise RuntimeError("control_chart_points numbers a lot or chart its companion queries do not return")
