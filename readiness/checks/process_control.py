@@ -469,10 +469,10 @@ def summary(chart: Chart, settings: Settings) -> dict:
     """One attribute's figures: limits and state of its current version, recent signals, capability."""
     points = chart.points
     batch, version, value = points["batch_id"], points["process_version"], points["value"]
-    rules, recent = points["rules"], points["recent"]
+    rules, recent, beyond_spec = points["rules"], points["recent"], points["out_of_spec"]
     current = value[version == chart.current_version]
     signals = np.flatnonzero(recent & (rules != ""))
-    out_of_spec = np.flatnonzero(recent & points["out_of_spec"])
+    out_of_spec = np.flatnonzero(recent & beyond_spec)
     limits = chart.limits
     try:
         capability = ppk(current, chart.lower_spec, chart.upper_spec, settings.capability_min_n, CONFIDENCE)
@@ -495,7 +495,7 @@ def summary(chart: Chart, settings: Settings) -> dict:
     if approval and chart.baseline.sufficient:
         wider = bool(limits.ucl - limits.lcl > chart.baseline.ucl - chart.baseline.lcl)
     shown = np.flatnonzero(recent)
-    flags = np.where(points["out_of_spec"][shown], OUT_OF_SPEC, np.where(rules[shown] != "", SIGNAL, ""))
+    flags = np.where(beyond_spec[shown], OUT_OF_SPEC, np.where(rules[shown] != "", SIGNAL, ""))
     return {
         "attribute": chart.attribute,
         "unit": chart.unit,
