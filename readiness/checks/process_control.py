@@ -210,10 +210,13 @@ def _latest_days(chart: np.ndarray, lot: np.ndarray, tested_on: np.ndarray,
 
 
 def _rows_of(numbers: pd.Series, wanted: np.ndarray) -> np.ndarray:
-    """The rows holding `wanted` in `numbers` (sorted): how a point finds its lot and its chart."""
+    """The rows holding `wanted` in `numbers` (distinct, from 0): how a point finds its lot and its chart.
+    Looked up in a table as long as the largest number: a search per point was a second of a CDMO's report."""
     numbers = numbers.to_numpy("int64")
-    rows = np.searchsorted(numbers, wanted)
-    if len(wanted) and (rows.max() >= len(numbers) or (numbers[rows] != wanted).any()):
+    row_of = np.full(max(numbers.max(initial=-1), wanted.max(initial=-1)) + 1, -1, dtype=np.int64)
+    row_of[numbers] = np.arange(len(numbers))
+    rows = row_of[wanted]
+    if len(wanted) and (wanted.min() < 0 or rows.min() < 0):
         raise RuntimeError("control_chart_points numbers a lot or chart its companion queries do not return")
     return rows
 
