@@ -453,3 +453,30 @@ def test_charts_worked_through_in_slices_give_the_same_report(monkeypatch):
     whole = json.dumps(build_report(ds, TODAY, None, trend=False))
     monkeypatch.setattr(process_control, "SLICE_POINTS", 1)
     assert json.dumps(build_report(ds, TODAY, None, trend=False)) == whole
+
+
+def test_a_lots_point_is_its_latest_days_mean_and_lot_numbers_are_looked_up():
+    """Results in the question's order (chart, lot, day) become one point per chart and lot; the numbers the
+    question gives are found among those its companion questions return, or the lens stops."""
+    from readiness.checks import process_control
+
+    day = np.array(["2025-01-05", "2025-01-09", "2025-01-09", "2025-01-06", "2025-01-06", "2025-01-07"],
+                   dtype="datetime64[D]")
+    chart, lot = np.array([0, 0, 0, 0, 2, 2]), np.array([4, 4, 4, 7, 4, 9])
+    value = np.array([10.0, 81.0, 82.0, 50.0, 1.5, 2.5])
+    got = process_control._latest_days(chart, lot, day, value)
+    assert [a.tolist() for a in got[:2]] == [[0, 0, 2, 2], [4, 7, 4, 9]]
+    assert np.datetime_as_string(got[2]).tolist() == ["2025-01-09", "2025-01-06", "2025-01-06", "2025-01-07"]
+    assert got[3].tolist() == [81.5, 50.0, 1.5, 2.5]  # Jan 5's 10 is older; Jan 9's retests are averaged
+    once = (chart[[0, 3, 4]], lot[[0, 3, 4]], day[[0, 3, 4]], value[[0, 3, 4]])
+    assert all(a is b for a, b in zip(process_control._latest_days(*once), once))  # nothing to collapse
+    empty = np.zeros(0, dtype=np.int64)
+    assert [len(a) for a in process_control._latest_days(empty, empty, empty.astype("datetime64[D]"),
+                                                         empty.astype(float))] == [0, 0, 0, 0]
+
+    numbers = pd.Series([0, 3, 4, 9])
+    assert process_control._rows_of(numbers, np.array([9, 0, 4, 4, 3])).tolist() == [3, 0, 2, 2, 1]
+    assert process_control._rows_of(numbers, empty).tolist() == []
+    for unknown in ([5], [12], [-1]):
+        with pytest.raises(RuntimeError, match="companion queries"):
+            process_control._rows_of(numbers, np.array(unknown))
