@@ -111,8 +111,12 @@ class _Program:
         self.quant_item = ctx.expectations.items["quantitative_potency_required"]
         self.potency = self.assays[self.assays["category"] == "potency"]
         self.quantitative = self.potency[self.potency["readout"] == "quantitative"]
-        self.read_by = {m: _most_mature_first(self.assays[self.assays["mechanism"] == m]) for m in self.mechanisms}
-        self.counting = {m: self.counts(named) for m, named in self.read_by.items()}
+        ranked = _most_mature_first(self.assays)  # once, then cut per mechanism: a sort per mechanism cost more
+        counting = self.counts(ranked)
+        self.read_by, self.counting = {}, {}
+        for m in self.mechanisms:
+            mine = ranked["mechanism"] == m
+            self.read_by[m], self.counting[m] = ranked[mine], counting[mine]
 
     @property
     def stage_expected(self) -> str | None:
