@@ -6,6 +6,7 @@ New and resolved findings come from comparing two reports built by the same code
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from . import __version__
@@ -53,8 +54,11 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
 
 def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations,
               later: dict | None) -> dict:
-    now = later or day_judgements(build_report(ds, as_of, program_id, expectations, trend=False))
+    # The as-of day is held as JSON text while the earlier day's report is built: at a CDMO's volume its findings
+    # take 36 MB as text and about 250 MB as objects, on top of that report's peak.
+    held = json.dumps(later or day_judgements(build_report(ds, as_of, program_id, expectations, trend=False)))
     then = day_judgements(build_report(ds, since, program_id, expectations, trend=False))
+    now = json.loads(held)
     then_by_id = {p["program_id"]: p for p in then["programs"]}
     programs = []
     for p in now["programs"]:
