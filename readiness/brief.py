@@ -44,7 +44,8 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
                 expectations: Expectations | None = None, later: dict | None = None) -> dict:
     """Read from the score store when this data version's brief for these days was made before (by `precompute`
     after a data load, or by an earlier reader in any process): the meeting's readers do not each wait for two
-    reports. `later` is the as-of day's `day_judgements`, when the caller has made that report already."""
+    reports. `later` is the as-of day's report as `held_day` keeps it, when the caller has made that report
+    already."""
     if since >= as_of:
         raise BadPeriod(f"the 'since' day ({since}) must be before the as-of day ({as_of})")
     expectations = expectations or load_expectations()
@@ -54,9 +55,7 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
 
 def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations,
               later: dict | None) -> dict:
-    # The as-of day is held as JSON text while the earlier day's report is built: at a CDMO's volume its findings
-    # take 36 MB as text and about 250 MB as objects, on top of that report's peak.
-    held = json.dumps(later or day_judgements(build_report(ds, as_of, program_id, expectations, trend=False)))
+    held = later or held_day(build_report(ds, as_of, program_id, expectations, trend=False))
     then = day_judgements(build_report(ds, since, program_id, expectations, trend=False))
     now = json.loads(held)
     then_by_id = {p["program_id"]: p for p in then["programs"]}
@@ -92,6 +91,12 @@ def _compared(ds, since: date, as_of: date, program_id: str | None, expectations
         "programs": programs,
         "activity": activity,
     }
+
+
+def held_day(report: dict) -> str:
+    """The as-of day's `day_judgements` as JSON text, as it is held while the earlier day's report is built: at
+    a CDMO's volume its findings take 36 MB as text and about 250 MB as objects, on top of that report's peak."""
+    return json.dumps(day_judgements(report))
 
 
 def day_judgements(report: dict) -> dict:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from . import __version__
-from .brief import DEFAULT_DAYS, BadPeriod, build_brief, day_judgements, store_program_briefs
+from .brief import DEFAULT_DAYS, BadPeriod, build_brief, held_day, store_program_briefs
 from .brief_html import render_html
 from .dataset import load_dataset
 from .expectations import load_expectations
@@ -186,7 +186,7 @@ def cmd_precompute(args) -> int:
         print(f"{day}  {kind.replace('_', ' ')}: {_done(known, started)}")
     since = as_of - timedelta(days=DEFAULT_DAYS)
     started, known = time.perf_counter(), _already_stored(ds, score_store.WEEKLY_BRIEF, as_of, yardstick, since)
-    later = day_judgements(made.pop()) if made else None
+    later = held_day(made.pop()) if made else None  # as text: the report itself is freed here
     programs = store_program_briefs(ds, build_brief(ds, since, as_of, None, yardstick, later), yardstick)
     print(f"{as_of}  weekly brief since {since} (all programs, then each of the {programs} on its own): "
           f"{_done(known, started)}")

@@ -202,7 +202,7 @@ def _latest_days(chart: np.ndarray, lot: np.ndarray, tested_on: np.ndarray,
     if _starts(chart, lot).all():  # one result per lot and chart, as nearly always: taken as they are
         return chart, lot, tested_on, value
     days = np.flatnonzero(_starts(chart, lot, tested_on))
-    means = np.add.reduceat(value, days) / np.diff(np.append(days, len(value))) if len(days) else value
+    means = np.add.reduceat(value, days) / np.diff(np.append(days, len(value)))
     chart, lot = chart[days], lot[days]
     latest = np.ones(len(days), dtype=bool)  # a lot's latest day: followed by another lot or chart, or by none
     latest[:-1] = _starts(chart, lot)[1:]
