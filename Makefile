@@ -22,7 +22,7 @@ run: $(VENV)/.runtime
 		$(PY) sample_data/generate.py --anchor "$$(date +%F)" --out $(SAMPLE_RUN) >/dev/null && \
 		echo "Serving the sample programs, anchored to today, from $(SAMPLE_RUN)"; \
 	fi; \
-	READINESS_DATA="$${READINESS_DATA:-$(SAMPLE_RUN)}" $(PY) -m streamlit run app.py \
+	READINESS_DATA="$${READINESS_DATA:-$(SAMPLE_RUN)}" $(PY) -m streamlit run serve.py \
 		--server.port $(PORT) --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 # The browser test needs Debian's chromium; .ci/install-browser installs it when missing (as root).

@@ -185,7 +185,9 @@ def markdown(result: dict) -> str:
                       f"a program page (Baseline) {_pair(load['program_page_s'])}; {len(load['errors'])} errors; "
                       f"server peak {load['server_peak_mb']:,.0f} MB; the server used {_s(load['server_cpu_s'])} "
                       f"CPU seconds in {_s(load['wall_s'])} s (the browsers share its {m['cores']} cores). "
-                      f"Cold start (server launch to the first Portfolio content, one reader): "
+                      f"Cold start (server launch to the first Portfolio content, one reader; median of "
+                      f"{len(load['cold_start_launches_s'])} launches, "
+                      f"{' / '.join(_s(t) for t in load['cold_start_launches_s'])} s): "
                       f"{_s(load['cold_start_s'])} s after `precompute` ({_s(load['precompute_s'])} s, once per "
                       f"data load), {_s(load['cold_start_without_store_s'])} s with nothing precomputed."]
     if result.get("note"):

@@ -77,7 +77,7 @@ def app(tmp_path_factory):
     url = f"http://127.0.0.1:{app_port}"
     started = [idp]
     try:
-        started.append(_serve([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(app_port),
+        started.append(_serve([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(app_port),
                                "--server.address", "127.0.0.1", "--server.headless", "true",
                                "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets)],
                               f"{url}/_stcore/health", env, folder / "streamlit.log"))

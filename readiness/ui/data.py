@@ -10,6 +10,8 @@ with different programs never share an entry.
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from datetime import date
 
 import streamlit as st
@@ -57,9 +59,60 @@ def _expectations(path: str | None, stamp: int) -> Expectations:
     return load_expectations(path)
 
 
+class _StartRead:
+    """The data read as the server starts, held for the first reader to take rather than read a second time.
+
+    A read starts only while no reader has asked for data: a browser tab reconnecting to a restarted server can
+    ask first, and a read begun after that would hold a second copy of the data that nobody takes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._asked = False
+        self._pending: tuple[tuple, Future] | None = None
+
+    def begin(self, key: tuple) -> Future | None:
+        """The future to fill with the data of `key`, or None when a reader came first."""
+        with self._lock:
+            if self._asked or self._pending:
+                return None
+            self._pending = key, Future()
+            return self._pending[1]
+
+    def take(self, key: tuple) -> Future | None:
+        """The start read of `key` (done or under way); None when there is none or it read other files."""
+        with self._lock:
+            self._asked = True
+            pending, self._pending = self._pending, None
+        return pending[1] if pending and pending[0] == key else None
+
+
+_START = _StartRead()
+
+
+def _data_key(location: str) -> tuple[str, str, date]:
+    source = DataSource(location)
+    return location, source.fingerprint(source.all_parquet_files()), date.today()
+
+
+def read_at_start() -> None:
+    """serve.py runs this on its own thread as the server starts, so the first reader finds the data read (or
+    half read) instead of starting the read: about 1.5 s of a cold start at 50 programs (docs/performance.md)."""
+    location = data_location()
+    key = _data_key(location)
+    read = _START.begin(key)
+    if read is None:
+        return
+    try:
+        read.set_result(load_dataset(location, key[2]))
+    except Exception as exc:  # the reader who takes it meets it, as their own read would have raised it
+        read.set_exception(exc)
+
+
 @st.cache_resource(show_spinner="Reading and validating the data…", max_entries=2)
 def _load(location: str, fingerprint: str, today: date) -> Dataset:
-    return load_dataset(location, today)
+    started = _START.take((location, fingerprint, today))
+    return started.result() if started else load_dataset(location, today)
 
 
 def dataset() -> Dataset:
@@ -67,10 +120,7 @@ def dataset() -> Dataset:
 
     Seen through the signed-in reader's programs: every query, report and brief made from it holds only those.
     """
-    location = data_location()
-    source = DataSource(location)
-    return access.restrict(_load(location, source.fingerprint(source.all_parquet_files()), date.today()),
-                           auth.allowed())
+    return access.restrict(_load(*_data_key(data_location())), auth.allowed())
 
 
 # Reports, trends and briefs are kept once per process and handed to every session as the same object
