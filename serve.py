@@ -2,6 +2,7 @@
 the data on its own thread as the server starts, so the first reader does not wait for that read
 (docs/performance.md). `streamlit run app.py` serves the same app without the head start."""
 
+import logging
 import threading
 from contextlib import asynccontextmanager
 
@@ -9,9 +10,12 @@ import streamlit as st
 
 
 def _read_data() -> None:
-    from readiness.ui import data  # imported here, not above: the server answers while these modules load
+    try:
+        from readiness.ui import data  # imported here, not above: the server answers while these modules load
 
-    data.read_at_start()
+        data.read_at_start()
+    except Exception:  # the first reader then reads the data itself, and meets the error where pages show it
+        logging.getLogger("readiness").exception("reading the data as the server started failed")
 
 
 @asynccontextmanager

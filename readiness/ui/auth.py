@@ -157,12 +157,13 @@ def _link(page, params: dict) -> str:
 
 
 def _cookie_script(link: str, max_age: int) -> str:
-    """Sets (or, with max_age 0, clears) the cookie that carries a requested link across the sign-in."""
+    """Sets (or, with max_age 0, clears) the cookie that carries a requested link across the sign-in; Secure when
+    the page came over HTTPS (a proxy's `proxy_cookie_flags` never sees a cookie set in the browser)."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     attributes = f"; path=/{base}; max-age={max_age}; SameSite=Lax"
     value = json.dumps(link).replace("<", "\\u003c")
     return (f"<script>document.cookie = {json.dumps(RETURN_COOKIE + '=')} + encodeURIComponent({value}) + "
-            f"{json.dumps(attributes)};</script>")
+            f"{json.dumps(attributes)} + (location.protocol === 'https:' ? '; Secure' : '');</script>")
 
 
 def _return_target(page, pages: list) -> tuple | None:
