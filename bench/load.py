@@ -6,8 +6,9 @@ a new deployment see, and the server's peak resident set shows whether N session
 The data is first precomputed (`python -m readiness precompute`, as a deployment runs it after each data load)
 into an empty score store the servers then read. Servers are launched as `make run` does (`streamlit run
 serve.py`). Cold start is from launching a server to the first Portfolio content on screen for one reader
-alone: the median of three launches after precompute, and one launch with nothing precomputed. The browsers run on the same cores as the server: the server's CPU seconds next to the wall
-time say how much of the sessions' wait was the server's work.
+alone: the median of three launches after precompute, and one launch with nothing precomputed. The browsers
+run on the same cores as the server: the server's CPU seconds next to the wall time say how much of the
+sessions' wait was the server's work.
 
     python -m bench.load --data DIR [--sessions 10] [--program ID] [--port 8765]
 """

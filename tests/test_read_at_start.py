@@ -55,8 +55,11 @@ def test_a_reader_arriving_during_the_start_read_waits_for_it(reads):
     reads.release.clear()
     start = threading.Thread(target=data.read_at_start)
     start.start()
-    while not reads.calls:  # the start read is under way
+    for _ in range(3000):  # until the start read is under way (30 s at most)
+        if reads.calls:
+            break
         threading.Event().wait(0.01)
+    assert reads.calls
     got = []
     reader = threading.Thread(target=lambda: got.append(first_reader()))
     reader.start()
