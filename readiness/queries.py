@@ -52,21 +52,15 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     """An answer with text, as a frame through Arrow: DuckDB's own `df()` hands text over as one Python string per
     cell, and turning those back into pandas' Arrow-backed text was seconds of a CDMO's report. Columns get the
     types `df()` gives them, which every lens was written against: dates as datetime64[us], whole numbers with
-    gaps as nullable integers, decimals as floats, and text with no value at all as objects (None)."""
-    fixed = {}
-    for i, field in enumerate(table.schema):
-        column = table.column(i)
-        if pa.types.is_integer(field.type) and column.null_count:
-            fixed[field.name] = column.to_pandas(types_mapper={field.type: _nullable(field.type)}.get)
-        elif pa.types.is_decimal(field.type):
-            fixed[field.name] = column.cast(pa.float64()).to_pandas()
-        elif pa.types.is_string(field.type) and column.null_count == len(column):
-            fixed[field.name] = pd.Series([None] * len(column), dtype=object)
+    gaps as nullable integers."""
+    dates = [field.name for field in table.schema if pa.types.is_date(field.type)]
+    with_gaps = {field.name: table.column(i).to_pandas(types_mapper={field.type: _nullable(field.type)}.get)
+                 for i, field in enumerate(table.schema)
+                 if pa.types.is_integer(field.type) and table.column(i).null_count}
     frame = table.to_pandas(date_as_object=False)
-    for field in table.schema:
-        if pa.types.is_date(field.type):
-            frame[field.name] = frame[field.name].astype("datetime64[us]")
-    for name, column in fixed.items():
+    for name in dates:
+        frame[name] = frame[name].astype("datetime64[us]")
+    for name, column in with_gaps.items():
         frame[name] = column
     return frame
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pandas as pd
 import pytest
 
 from conftest import D, TODAY, minimal_tables
 from readiness.contract import PHASES
 from readiness.dataset import load_dataset
-from readiness.queries import QUERY_DIR, UnknownQuery, _frame, load_sql, run
+from readiness.queries import QUERY_DIR, UnknownQuery, load_sql, run
 
 SQL_FILES = sorted(QUERY_DIR.rglob("*.sql"))
 HOSTILE = ["P1' OR 1=1 --", "x'; DROP TABLE batches; --", "P1\" OR \"1\"=\"1"]
@@ -24,38 +23,6 @@ def rows(frame: pd.DataFrame) -> list[tuple]:
             return None
         return v.date() if isinstance(v, pd.Timestamp) else v
     return [tuple(plain(v) for v in r) for r in frame.itertuples(index=False)]
-
-
-# how answers become frames
-
-MIXED = """SELECT * FROM (VALUES ('a', DATE '2026-01-02', 1, NULL::INTEGER, 5::BIGINT, 2.5, 1.5::DOUBLE, true,
-                                  NULL::VARCHAR),
-                                 ('b', NULL, 2, 7, NULL, NULL, NULL, false, NULL))
-           AS t(txt, day, n, gap, big, dec, x, flag, none)"""
-
-
-def test_an_answer_with_text_has_the_types_duckdbs_own_conversion_gives():
-    con = duckdb.connect()
-    frame = _frame(con.sql(MIXED).to_arrow_table())
-    assert dict(frame.dtypes.astype(str)) == {"txt": "str", "day": "datetime64[us]", "n": "int32", "gap": "Int32",
-                                               "big": "Int64", "dec": "float64", "x": "float64", "flag": "bool",
-                                               "none": "object"}
-    assert rows(frame) == [("a", D(2026, 1, 2), 1, None, 5, 2.5, 1.5, True, None),
-                           ("b", None, 2, 7, None, None, None, False, None)]
-    pd.testing.assert_frame_equal(frame, con.sql(MIXED).df())
-    empty = f"SELECT * FROM ({MIXED}) WHERE n > 9"
-    pd.testing.assert_frame_equal(_frame(con.sql(empty).to_arrow_table()), con.sql(empty).df())
-
-
-def test_text_and_numbers_only_answers_equal_duckdbs_own_conversion(make_data):
-    ds = load_dataset(make_data(), TODAY)
-    for name, params in [("program_phases", {"as_of": TODAY, "program_id": None}),
-                         ("required_results", {"as_of": TODAY, "program_id": None, "phases": list(PHASES),
-                                               "due_days": 30}),
-                         ("control_chart_points", {"as_of": TODAY, "program_id": None, "attribute": None})]:
-        expected = ds.con.execute(load_sql(name), params).df()
-        assert len(expected) > 0, name
-        pd.testing.assert_frame_equal(run(ds.con, name, params), expected)
 
 
 # load_sql
