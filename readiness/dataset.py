@@ -115,9 +115,6 @@ def load_dataset(location, today: date | None = None) -> Dataset:
     today = today or date.today()
     source = DataSource(location)
     con = duckdb.connect(":memory:")
-    # Answers with text come out as Arrow (queries.run), freed by Python in bulk: without a flush DuckDB keeps that
-    # memory for reuse, which put a CDMO's report about 200 MB higher at its peak.
-    con.execute("SET allocator_bulk_deallocation_flush_threshold = '8MB'")
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE SCHEMA typed")
     con.execute("CREATE TABLE excluded_rows (tbl VARCHAR, _file UBIGINT, _row BIGINT, code VARCHAR)")
