@@ -41,7 +41,7 @@ def finding_key(finding: dict) -> tuple[str, str, str]:
 
 
 def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
-                expectations: Expectations | None = None, later: dict | None = None) -> dict:
+                expectations: Expectations | None = None, later: str | None = None) -> dict:
     """Read from the score store when this data version's brief for these days was made before (by `precompute`
     after a data load, or by an earlier reader in any process): the meeting's readers do not each wait for two
     reports. `later` is the as-of day's report as `held_day` keeps it, when the caller has made that report
@@ -54,7 +54,7 @@ def build_brief(ds, since: date, as_of: date, program_id: str | None = None,
 
 
 def _compared(ds, since: date, as_of: date, program_id: str | None, expectations: Expectations,
-              later: dict | None) -> dict:
+              later: str | None) -> dict:
     held = later or held_day(build_report(ds, as_of, program_id, expectations, trend=False))
     then = day_judgements(build_report(ds, since, program_id, expectations, trend=False))
     now = json.loads(held)
