@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import queries
@@ -100,6 +101,9 @@ class Dataset:
 
     def query(self, name: str, **params) -> pd.DataFrame:
         return queries.run(self.con, name, params, self.scope)
+
+    def numbers(self, name: str, **params) -> dict[str, np.ndarray]:
+        return queries.run_numbers(self.con, name, params, self.scope)
 
     def excluded_summary(self) -> str:
         """The one line every page and report carries about rows left out."""

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
@@ -30,6 +31,19 @@ def load_sql(name: str) -> str:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
         scope: str | None = None) -> pd.DataFrame:
+    return _answer(con, name, params, scope, lambda result: result.df())
+
+
+def run_numbers(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
+                scope: str | None = None) -> dict[str, np.ndarray]:
+    """`run` for a question that answers in numbers and dates only, as one array per column: a control chart's
+    ten million points are wanted as arrays, and a frame made on the way cost a quarter of the question's time.
+    Dates come as datetime64; a missing value is left to the question to rule out."""
+    return _answer(con, name, params, scope,
+                   lambda result: {column: np.ma.getdata(values) for column, values in result.fetchnumpy().items()})
+
+
+def _answer(con, name: str, params: dict | None, scope: str | None, take):
     """Each call gets its own cursor: Streamlit serves sessions from several threads.
 
     `scope` (a schema made by access.restrict) comes first on the cursor's search path, so the query's tables
@@ -39,6 +53,6 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
     try:
         if scope is not None:
             cursor.execute(f"SET search_path = '{scope},main'")  # a generated schema name, never user input
-        return cursor.execute(load_sql(name), params or {}).df()
+        return take(cursor.execute(load_sql(name), params or {}))
     finally:
         cursor.close()

@@ -17,6 +17,7 @@ from .checks import LENS_MODULES
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
 from .findings import sort_key
+from .gc_pause import cycle_collection_paused
 from .score_store import MONTH_END_SCORES, PORTFOLIO, remembered
 from .scoring import STATUSES, program_rollup
 
@@ -138,24 +139,25 @@ def with_trend(report: dict, history: dict[str, list[dict]]) -> dict:
 
 def _judged(ds, as_of: date, program_id: str | None, expectations: Expectations, modules) -> list[tuple]:
     """Each program's row, its findings (most severe first), its roll-up and its figures, from `modules` only."""
-    frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
-    if program_id is not None and frame.empty:
-        raise UnknownProgram(program_id)
-    ctx = Context(ds, as_of, program_id, frame, expectations)
-    evaluated = {m.LENS: m.evaluate(ctx) for m in sorted(modules, key=lambda m: m.LENS != BUILT_FIRST)}
-    results = {m.LENS: evaluated[m.LENS] for m in modules}
-    blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
-    blocked = {m.LENS for m in modules if blocked_tables & set(m.TABLES)}
-    out = []
-    for program in records(frame):
-        pid = program["program_id"]
-        found = [f.to_dict() for f in sorted((f for r in results.values() for f in r[pid].findings), key=sort_key)]
-        assessed = {name for name, r in results.items() if r[pid].assessed}
-        rollup = program_rollup(found, assessed, blocked, data_blocked=bool(blocked_tables))
-        milestone = program["next_milestone_on"]
-        program["days_to_milestone"] = (date.fromisoformat(milestone) - as_of).days if milestone else None
-        out.append((program, found, rollup, {name: r[pid].figures for name, r in results.items()}))
-    return out
+    with cycle_collection_paused():  # why: readiness/gc_pause.py
+        frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
+        if program_id is not None and frame.empty:
+            raise UnknownProgram(program_id)
+        ctx = Context(ds, as_of, program_id, frame, expectations)
+        evaluated = {m.LENS: m.evaluate(ctx) for m in sorted(modules, key=lambda m: m.LENS != BUILT_FIRST)}
+        results = {m.LENS: evaluated[m.LENS] for m in modules}
+        blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
+        blocked = {m.LENS for m in modules if blocked_tables & set(m.TABLES)}
+        out = []
+        for program in records(frame):
+            pid = program["program_id"]
+            found = [f.to_dict() for f in sorted((f for r in results.values() for f in r[pid].findings), key=sort_key)]
+            assessed = {name for name, r in results.items() if r[pid].assessed}
+            rollup = program_rollup(found, assessed, blocked, data_blocked=bool(blocked_tables))
+            milestone = program["next_milestone_on"]
+            program["days_to_milestone"] = (date.fromisoformat(milestone) - as_of).days if milestone else None
+            out.append((program, found, rollup, {name: r[pid].figures for name, r in results.items()}))
+        return out
 
 
 def _snapshot(ds, as_of: date, program_id: str | None, expectations: Expectations) -> list[dict]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import D, TODAY, minimal_tables
+from readiness import access
 from readiness.contract import PHASES
 from readiness.dataset import load_dataset
-from readiness.queries import QUERY_DIR, UnknownQuery, load_sql, run
+from readiness.queries import QUERY_DIR, UnknownQuery, load_sql, run, run_numbers
 
 SQL_FILES = sorted(QUERY_DIR.rglob("*.sql"))
 HOSTILE = ["P1' OR 1=1 --", "x'; DROP TABLE batches; --", "P1\" OR \"1\"=\"1"]
@@ -153,3 +155,27 @@ def test_program_phases_for_one_program(make_data):
     assert phases(ds, D(2025, 1, 1), "P1") == [("P1", "phase_1")]
     assert phases(ds, D(2025, 1, 1), "P2") == [("P2", "phase_3")]
     assert phases(ds, D(2025, 1, 1), "P9") == []
+
+
+# answers in numbers
+
+
+def test_run_numbers_gives_as_arrays_what_run_gives_as_a_frame(make_data):
+    ds = load_dataset(make_data(), TODAY)
+    params = {"as_of": TODAY, "program_id": None, "attribute": None}
+    frame = run(ds.con, "control_chart_points", params)
+    arrays = run_numbers(ds.con, "control_chart_points", params)
+    assert list(arrays) == ["chart", "lot", "tested_on", "value"] == list(frame.columns)
+    assert all(type(column) is np.ndarray for column in arrays.values())  # not masked: the question has no gaps
+    assert len(frame) == 2  # viability of B1 and B2
+    assert arrays["chart"].tolist() == frame["chart"].tolist()
+    assert arrays["lot"].tolist() == frame["lot"].tolist()
+    assert arrays["value"].tolist() == frame["value"].tolist()
+    assert arrays["tested_on"].astype("datetime64[D]").tolist() == [d.date() for d in frame["tested_on"]]
+
+
+def test_run_numbers_of_a_scoped_dataset_holds_only_the_readers_programs(make_data):
+    ds = load_dataset(make_data(), TODAY)
+    params = {"as_of": TODAY, "program_id": None, "attribute": None}
+    assert len(ds.numbers("control_chart_points", **params)["value"]) == 2
+    assert len(access.restrict(ds, frozenset({"P9"})).numbers("control_chart_points", **params)["value"]) == 0

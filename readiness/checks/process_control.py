@@ -156,7 +156,7 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
     a CDMO's portfolio has thousands of charts and millions of points, and a pass per chart, or a text value
     per point, was most of a report's time and memory.
     """
-    found = ds.query("control_chart_points", as_of=as_of, program_id=program_id, attribute=attribute)
+    found = ds.numbers("control_chart_points", as_of=as_of, program_id=program_id, attribute=attribute)
     lots = ds.query("control_chart_lots", as_of=as_of, program_id=program_id)
     attributes = ds.query("control_chart_attributes", program_id=program_id, attribute=attribute)
     approved = ds.query("approved_control_limits", as_of=as_of, program_id=program_id, attribute=attribute)
@@ -168,9 +168,9 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
         approvals.setdefault((row["program_id"], row["attribute"], row["process_version"]), []).append(row)
     introduced = {(r["program_id"], r["process_version"]): r["introduced_by"] for r in versions}
     current = {r["program_id"]: r["process_version"] for r in versions if r["is_current"]}
-    chart, lot, tested_on, value = _latest_days(found["chart"].to_numpy("int64"), found["lot"].to_numpy("int64"),
-                                                found["tested_on"].to_numpy("datetime64[D]"),
-                                                found["value"].to_numpy(float))
+    chart, lot, tested_on, value = _latest_days(
+        found["chart"].astype("int64", copy=False), found["lot"].astype("int64", copy=False),
+        found["tested_on"].astype("datetime64[D]"), found["value"].astype(float, copy=False))
     del found  # every result's columns, no longer needed once the points are taken from them
     lot = _rows_of(lots["lot"], lot)
     chart = _rows_of(attributes["chart"], chart)
