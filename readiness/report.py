@@ -17,7 +17,7 @@ from .checks import LENS_MODULES
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
 from .findings import sort_key
-from .gc_pause import cycle_collection_paused
+from .gc_pause import full_collections_paused
 from .score_store import MONTH_END_SCORES, PORTFOLIO, remembered
 from .scoring import STATUSES, program_rollup
 
@@ -139,7 +139,7 @@ def with_trend(report: dict, history: dict[str, list[dict]]) -> dict:
 
 def _judged(ds, as_of: date, program_id: str | None, expectations: Expectations, modules) -> list[tuple]:
     """Each program's row, its findings (most severe first), its roll-up and its figures, from `modules` only."""
-    with cycle_collection_paused():  # why: readiness/gc_pause.py
+    with full_collections_paused():  # why: readiness/gc_pause.py
         frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
         if program_id is not None and frame.empty:
             raise UnknownProgram(program_id)

@@ -179,3 +179,10 @@ def test_run_numbers_of_a_scoped_dataset_holds_only_the_readers_programs(make_da
     params = {"as_of": TODAY, "program_id": None, "attribute": None}
     assert len(ds.numbers("control_chart_points", **params)["value"]) == 2
     assert len(access.restrict(ds, frozenset({"P9"})).numbers("control_chart_points", **params)["value"]) == 0
+
+
+def test_run_numbers_refuses_an_answer_with_a_gap(make_data, monkeypatch):
+    ds = load_dataset(make_data(), TODAY)
+    monkeypatch.setattr("readiness.queries.load_sql", lambda name: "SELECT 1::BIGINT AS n UNION ALL SELECT NULL")
+    with pytest.raises(ValueError, match=r"queries/gappy\.sql answered a missing value in column n"):
+        run_numbers(ds.con, "gappy")
