@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)?$")
@@ -31,7 +32,38 @@ def load_sql(name: str) -> str:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
         scope: str | None = None) -> pd.DataFrame:
-    return _answer(con, name, params, scope, lambda result: result.df())
+    return _answer(con, name, params, scope, frame)
+
+
+# The DuckDB types whose Arrow columns become exactly the frame `.df()` makes; an answer with another type (a list,
+# a decimal, an interval) is made by `.df()`.
+ARROW_TYPES = {"VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+               "UBIGINT", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP"}
+# `.df()` gives an integer or boolean column with a missing value pandas' nullable type.
+_WITH_GAPS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+              pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+              pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """The answer as the frame DuckDB's `.df()` makes, through Arrow: `.df()` makes a Python object per text cell
+    on the way, which was a third of a CDMO's report's query time (a million material uses take 1.1 s that way,
+    0.5 s this way)."""
+    names = relation.columns
+    if len(set(names)) < len(names) or any(str(t) not in ARROW_TYPES for t in relation.types):
+        return relation.df()
+    table = relation.to_arrow_table()
+    return pd.DataFrame({name: _series(column) for name, column in zip(names, table.columns)}, copy=False)
+
+
+def _series(column: pa.ChunkedArray) -> pd.Series:
+    if pa.types.is_date32(column.type):
+        column = column.cast(pa.timestamp("us"))
+    if pa.types.is_string(column.type) and column.null_count == len(column):
+        return pd.Series([None] * len(column), dtype=object)  # `.df()` types text without a value as objects
+    if column.null_count and column.type in _WITH_GAPS:
+        return column.to_pandas(types_mapper=_WITH_GAPS.get)
+    return column.to_pandas()
 
 
 def run_numbers(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
@@ -39,7 +71,7 @@ def run_numbers(con: duckdb.DuckDBPyConnection, name: str, params: dict | None =
     """`run` for a question that answers in numbers and dates only, without gaps, as one array per column: a
     control chart's ten million points are wanted as arrays, and a frame made on the way cost a quarter of the
     question's time. Dates come as datetime64."""
-    return _answer(con, name, params, scope, lambda result: _arrays(name, result.fetchnumpy()))
+    return _answer(con, name, params, scope, lambda relation: _arrays(name, relation.fetchnumpy()))
 
 
 def _arrays(name: str, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -60,6 +92,6 @@ def _answer(con, name: str, params: dict | None, scope: str | None, take):
     try:
         if scope is not None:
             cursor.execute(f"SET search_path = '{scope},main'")  # a generated schema name, never user input
-        return take(cursor.execute(load_sql(name), params or {}))
+        return take(cursor.sql(load_sql(name), params=params or None))
     finally:
         cursor.close()

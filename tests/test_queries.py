@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import D, TODAY, minimal_tables
-from readiness import access
+from conftest import ROOT, D, TODAY, minimal_tables
+from readiness import access, queries
 from readiness.contract import PHASES
 from readiness.dataset import load_dataset
-from readiness.queries import QUERY_DIR, UnknownQuery, load_sql, run, run_numbers
+from readiness.queries import QUERY_DIR, UnknownQuery, frame, load_sql, run, run_numbers
+from readiness.report import build_report
+
+SAMPLE = ROOT / "sample_data"
 
 SQL_FILES = sorted(QUERY_DIR.rglob("*.sql"))
 HOSTILE = ["P1' OR 1=1 --", "x'; DROP TABLE batches; --", "P1\" OR \"1\"=\"1"]
@@ -186,3 +190,62 @@ def test_run_numbers_refuses_an_answer_with_a_gap(make_data, monkeypatch):
     monkeypatch.setattr("readiness.queries.load_sql", lambda name: "SELECT 1::BIGINT AS n UNION ALL SELECT NULL")
     with pytest.raises(ValueError, match=r"queries/gappy\.sql answered a missing value in column n"):
         run_numbers(ds.con, "gappy")
+
+
+# answers as frames
+
+
+class Watched:
+    """A relation that notes which of its methods were used: `frame` must not fall back to `.df()` unseen."""
+
+    def __init__(self, relation):
+        self.relation, self.used = relation, []
+
+    def __getattr__(self, name):
+        self.used.append(name)
+        return getattr(self.relation, name)
+
+
+ROWS = ("SELECT * FROM (VALUES ('a', 1::BIGINT, 2::INTEGER, 3::SMALLINT, 4::TINYINT, 5::UBIGINT, 6::UINTEGER, "
+        "1.5::DOUBLE, 2.5::FLOAT, true, DATE '2026-11-24', TIMESTAMP '2026-11-24 10:30:00'){}) "
+        "t(s, i64, i32, i16, i8, u64, u32, f64, f32, b, d, ts)")
+GAPS = ", (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+
+
+@pytest.mark.parametrize("sql", [
+    ROWS.format(""),  # no gaps: plain numpy types
+    ROWS.format(GAPS),  # gaps: nullable integers and booleans, NaN, NaT
+    f"SELECT * FROM ({ROWS.format(GAPS)}) WHERE s IS NULL",  # only gaps: text without a value is objects
+    f"SELECT * FROM ({ROWS.format('')}) WHERE false",  # no rows
+], ids=["values", "gaps", "only-gaps", "no-rows"])
+def test_frame_through_arrow_is_the_frame_duckdb_makes(sql):
+    con = duckdb.connect()
+    relation = Watched(con.sql(sql))
+    made = frame(relation)
+    assert "df" not in relation.used and "to_arrow_table" in relation.used
+    pd.testing.assert_frame_equal(made, con.sql(sql).df(), check_dtype=True, check_index_type=True)
+    assert made.dtypes.astype(str).tolist() == con.sql(sql).df().dtypes.astype(str).tolist()
+
+
+@pytest.mark.parametrize("sql", ["SELECT [1, 2] AS l", "SELECT 1.25::DECIMAL(4, 2) AS m", "SELECT 1 AS a, 2 AS a"],
+                         ids=["list", "decimal", "same-name"])
+def test_frame_leaves_other_answers_to_duckdb(sql):
+    con = duckdb.connect()
+    relation = Watched(con.sql(sql))
+    made = frame(relation)
+    assert "df" in relation.used and "to_arrow_table" not in relation.used
+    pd.testing.assert_frame_equal(made, con.sql(sql).df())
+
+
+def test_every_answer_of_a_report_is_the_frame_duckdb_makes(monkeypatch):
+    ds = load_dataset(str(SAMPLE), TODAY)
+    asked = []
+    answer = queries._answer
+    monkeypatch.setattr(queries, "_answer", lambda con, name, params, scope, take:
+                        asked.append((name, params)) or answer(con, name, params, scope, take))
+    build_report(ds, TODAY, trend=False)
+    monkeypatch.undo()
+    assert len({name for name, _ in asked}) == 24
+    for name, params in asked:
+        expected = ds.con.cursor().sql(load_sql(name), params=params).df()
+        pd.testing.assert_frame_equal(run(ds.con, name, params), expected, check_dtype=True, obj=name)
