@@ -411,6 +411,20 @@ def test_a_long_columns_equal_values_are_one_object_each():
     assert len({id(row["made"]) for row in column_records({"made": days})}) == 3
 
 
+@pytest.mark.parametrize("names", [
+    ("batch_id",),  # one column
+    ("it's", 'a "quote"', "x'}]; import os #", "line\nbreak"),  # names that are not identifiers stay text
+    ("a", "a"),  # a name twice: the later value, as dict(zip(...)) gives
+    ("a", 1),  # a name that is not text
+], ids=["one", "odd-text", "twice", "not-text"])
+def test_rows_have_the_columns_names_as_keys_whatever_they_hold(names):
+    values = [np.array([1, 2]), np.array([3.5, np.nan]), np.array([5, 6]), np.array([7, 8])][:len(names)]
+    expected = [dict(zip(names, row)) for row in zip(*([1, 2], [3.5, None], [5, 6], [7, 8])[:len(names)])]
+    assert records(pd.DataFrame(dict(enumerate(values))).set_axis(list(names), axis=1)) == expected
+    if len(set(names)) == len(names):
+        assert column_records(dict(zip(names, values))) == expected
+
+
 # --- the CLI prints the chart the page draws ----------------------------------------------------------------------
 
 def test_cli_chart_is_the_lens_chart(tmp_path, small):

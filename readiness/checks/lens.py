@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,9 +31,9 @@ def records(frame: pd.DataFrame) -> list[dict]:
     Converted a column at a time: at a CDMO's volume the lenses turn millions of cells into rows, and a
     per-cell conversion was most of a report's time.
     """
-    names = list(frame.columns)
+    names = tuple(frame.columns)
     columns = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
-    return [dict(zip(names, row)) for row in zip(*columns)] if names else [{} for _ in range(len(frame))]
+    return _rows_of(names)(zip(*columns)) if names else [{} for _ in range(len(frame))]
 
 
 class Groups:
@@ -59,9 +60,20 @@ def grouped(rows: list[dict], key: str) -> dict[object, list[dict]]:
 def column_records(columns: dict[str, np.ndarray]) -> list[dict]:
     """`records` of plain arrays: a finding's few rows cut from a control chart's points, where a frame per
     finding cost more than the finding."""
-    names = list(columns)
     plain = [_plain_array(column) for column in columns.values()]
-    return [dict(zip(names, row)) for row in zip(*plain)]
+    return _rows_of(tuple(columns))(zip(*plain))
+
+
+@functools.cache
+def _rows_of(names: tuple[str, ...]):
+    """A function making a dict per row of values, written out for these names as `collections.namedtuple` writes
+    its class: a dict display per row takes half the time of `dict(zip(names, row))`, and a report at a CDMO's
+    volume makes millions of rows. A name is written as its `repr`: a string literal, whatever the text holds."""
+    if not names or not all(type(name) is str for name in names):
+        return lambda rows: [dict(zip(names, row)) for row in rows]
+    values = [f"v{i}" for i in range(len(names))]
+    display = ", ".join(f"{name!r}: {value}" for name, value in zip(names, values))
+    return eval(f"lambda rows: [{{{display}}} for {', '.join(values)}, in rows]")  # noqa: S307
 
 
 def _plain_column(series: pd.Series) -> list:
@@ -90,10 +102,12 @@ def _plain_array(array: np.ndarray) -> list:
     if kind == "M" and len(array) < SHARED_FROM:
         text = np.datetime_as_string(array.astype("datetime64[D]"), unit="D").tolist()
         return [None if t == "NaT" else t for t in text]
-    if kind == "M":
-        days, codes = np.unique(array.astype("datetime64[D]"), return_inverse=True)
+    if kind == "M":  # factorized as day numbers: hashing them takes a twentieth of the time sorting them took
+        codes, days = pd.factorize(array.astype("datetime64[D]").view("int64"))
+        days = days.view("datetime64[D]")
         text = np.datetime_as_string(days, unit="D").astype(object)
-        return _shared(np.where(np.isnat(days)[codes], -1, codes), text)
+        text[np.isnat(days)] = None
+        return _shared(codes, text)
     if kind in "biu":
         return array.tolist()
     if kind == "f":
