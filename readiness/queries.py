@@ -90,7 +90,7 @@ def _answer(con, name: str, params: dict | None, scope: str | None, take):
     cursor = con.cursor()
     try:
         if scope is not None:
-            cursor.execute(f"SET search_path = '{scope},main'")  # a generated schema name, never user input
+            cursor.execute("SET search_path = $search_path", {"search_path": f"{scope},main"})
         return take(cursor.sql(load_sql(name), params=params or None))
     finally:
         cursor.close()

@@ -206,20 +206,26 @@ class Watched:
         return getattr(self.relation, name)
 
 
-ROWS = ("SELECT * FROM (VALUES ('a', 1::BIGINT, 2::INTEGER, 3::SMALLINT, 4::TINYINT, 5::UBIGINT, 6::UINTEGER, "
-        "1.5::DOUBLE, 2.5::FLOAT, true, DATE '2026-11-24', TIMESTAMP '2026-11-24 10:30:00'){}) "
-        "t(s, i64, i32, i16, i8, u64, u32, f64, f32, b, d, ts)")
-GAPS = ", (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+@pytest.fixture
+def typed():
+    """`filled`: one row with a value of every type `frame` takes through Arrow; `gappy`: that row and one of gaps."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE filled AS SELECT * FROM (VALUES ('a', 1::BIGINT, 2::INTEGER, 3::SMALLINT, 4::TINYINT, "
+                "5::UBIGINT, 6::UINTEGER, 1.5::DOUBLE, 2.5::FLOAT, true, DATE '2026-11-24', "
+                "TIMESTAMP '2026-11-24 10:30:00')) t(s, i64, i32, i16, i8, u64, u32, f64, f32, b, d, ts)")
+    con.execute("CREATE TABLE gappy AS SELECT * FROM filled UNION ALL "
+                "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL")
+    return con
 
 
 @pytest.mark.parametrize("sql", [
-    ROWS.format(""),  # no gaps: plain numpy types
-    ROWS.format(GAPS),  # gaps: nullable integers and booleans, NaN, NaT
-    f"SELECT * FROM ({ROWS.format(GAPS)}) WHERE s IS NULL",  # only gaps: text without a value is objects
-    f"SELECT * FROM ({ROWS.format('')}) WHERE false",  # no rows
+    "SELECT * FROM filled",  # no gaps: plain numpy types
+    "SELECT * FROM gappy",  # gaps: nullable integers and booleans, NaN, NaT
+    "SELECT * FROM gappy WHERE s IS NULL",  # only gaps: text without a value is objects
+    "SELECT * FROM filled WHERE false",  # no rows
 ], ids=["values", "gaps", "only-gaps", "no-rows"])
-def test_frame_through_arrow_is_the_frame_duckdb_makes(sql):
-    con = duckdb.connect()
+def test_frame_through_arrow_is_the_frame_duckdb_makes(typed, sql):
+    con = typed
     relation = Watched(con.sql(sql))
     made = frame(relation)
     assert "df" not in relation.used and "to_arrow_table" in relation.used
