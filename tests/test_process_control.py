@@ -18,7 +18,7 @@ from scipy import stats
 
 from conftest import D, TODAY, minimal_tables, write_tables
 from test_cli import run_cli
-from readiness.checks.lens import SHARED_FROM, column_records, records
+from readiness.checks.lens import SHARED_FROM, column_records, plain, records, records_without
 from readiness.checks.process_control import Settings
 from readiness.dataset import load_dataset
 from readiness.expectations import load_expectations
@@ -396,6 +396,20 @@ def test_evidence_cut_from_chart_points_reads_like_evidence_from_a_frame():
             {"batch_id": None, "manufactured_on": None, "value": None, "lot": 2, "recent": False}]
     assert column_records(columns) == rows
     assert records(pd.DataFrame(columns)) == rows
+
+
+def test_rows_of_named_columns_hold_those_columns_in_that_order():
+    """Evidence of some of a frame's columns is read in place; the rows are those of the narrower frame."""
+    frame = pd.DataFrame({"program_id": ["P1", "P1"], "batch_id": ["B1", None],
+                          "made": np.array(["2025-01-01", "NaT"], dtype="datetime64[us]"), "value": [1.5, np.nan]})
+    assert records(frame, ["value", "batch_id"]) == [{"value": 1.5, "batch_id": "B1"},
+                                                      {"value": None, "batch_id": None}]
+    assert records(frame, ["value", "batch_id"]) == records(frame[["value", "batch_id"]])
+    assert records_without(frame, "program_id", "value") == [{"batch_id": "B1", "made": "2025-01-01"},
+                                                              {"batch_id": None, "made": None}]
+    assert records(frame.iloc[0:0], ["batch_id"]) == []
+    assert [plain(v) for v in (pd.Timestamp("2025-01-01"), pd.NaT, np.int64(3), None, "x")] == [
+        "2025-01-01", None, 3, None, "x"]
 
 
 def test_a_long_columns_equal_values_are_one_object_each():

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, grouped, records
+from .lens import Groups, LensResult, grouped, records, records_without
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -103,7 +103,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
         figs = figures(cells.columns(pid), cells.batches.get(pid, []), gaps)
         figs.update(
             completeness_min=completeness_row.threshold if completeness_row else None,
-            open_deviations=records(devs.drop(columns="program_id")),
+            open_deviations=records_without(devs, "program_id"),
             deviations_open=len(devs),
             deviations_overdue=int(devs["overdue"].sum()),
             batches_disposed_with_open_deviation=int(disposed["batch_id"].nunique()),
@@ -153,7 +153,7 @@ class _Cells:
 def _plain_by_program(cells: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
     """Plain rows of the columns, per program: made at once, as a frame per program cost more than its rows."""
     out: dict[str, list[dict]] = {}
-    for program_id, row in zip(cells["program_id"].tolist(), records(cells[columns])):
+    for program_id, row in zip(cells["program_id"].tolist(), records(cells, columns)):
         out.setdefault(program_id, []).append(row)
     return out
 
@@ -346,7 +346,7 @@ def disposition_findings(program_id: str, disposed: pd.DataFrame) -> list[Findin
         open_ones = "; ".join(f"{d.severity} deviation {d.deviation_id} ({d.title}, opened {d.opened_on:%Y-%m-%d})"
                               for d in rows.itertuples(index=False))
         message = f"Batch {batch_id} was {first['disposition']} {on} while {open_ones} was open."
-        out.append(make(DV001, program_id, batch_id, message, records(rows.drop(columns="program_id"))))
+        out.append(make(DV001, program_id, batch_id, message, records_without(rows, "program_id")))
     return out
 
 
@@ -368,7 +368,7 @@ def overdue_findings(program_id: str, phase: str, devs: pd.DataFrame, row) -> li
                    f"within {d.max_open_days} days.")
         limits = ", ".join(f"{k} {v} days" for k, v in row.threshold.items())
         expectation = f"At {PHASE_WORDS[phase]} a deviation closes within {limits}."
-        evidence = records(devs[devs["deviation_id"] == d.deviation_id].drop(columns=["program_id", "overdue"]))
+        evidence = records_without(devs[devs["deviation_id"] == d.deviation_id], "program_id", "overdue")
         out.append(make(DV002, program_id, d.deviation_id, message, evidence, severity=row.severity,
                         expectation=expectation))
     return out

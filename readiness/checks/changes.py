@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
-from .lens import Groups, LensResult, grouped, records
+from .lens import Groups, LensResult, grouped, records, records_without
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
@@ -132,7 +132,7 @@ def lot_series(lots: pd.DataFrame) -> dict[str, dict]:
 
 
 def open_change_figures(changes: pd.DataFrame, judge: _Judge) -> dict:
-    rows = records(changes.drop(columns=["program_id"]))
+    rows = records_without(changes, "program_id")
     for row in rows:
         row["allowed_days"] = judge.allowed_days(row["risk"]) if row["is_open"] else None
         row["completed_after_implementation"] = bool(
@@ -277,8 +277,8 @@ class _Judge:
         head = {k: change[k] for k in ("change_id", "risk", "approved_on", "implemented_on", "to_process_version")}
         if lots.empty:
             return [head]
-        return [head | row for row in records(lots[["batch_id", "process_version", "manufactured_on",
-                                                    "disposition", "disposition_on"]])]
+        return [head | row for row in records(lots, ["batch_id", "process_version", "manufactured_on",
+                                                    "disposition", "disposition_on"])]
 
     # --- comparability -----------------------------------------------------------------------------------
 

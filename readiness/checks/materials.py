@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, records
+from .lens import Groups, LensResult, plain, records
 
 LENS = "materials"
 TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
@@ -81,7 +81,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
 
 def figures(materials: pd.DataFrame, uses: pd.DataFrame, tiers: pd.DataFrame, material_data: bool) -> dict:
     """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones."""
-    batch_tiers = records(tiers[["batch_id", "manufactured_on", "risk_tier", "materials", "state"]])
+    batch_tiers = records(tiers, ["batch_id", "manufactured_on", "risk_tier", "materials", "state"])
     per_batch: dict[str, dict] = {}
     for row in batch_tiers:
         batch = per_batch.setdefault(row["batch_id"], {"month": row["manufactured_on"][:7], "ok": True})
@@ -100,11 +100,11 @@ def figures(materials: pd.DataFrame, uses: pd.DataFrame, tiers: pd.DataFrame, ma
         "gmp_batches_all_qualified": sum(b["ok"] for b in per_batch.values()),
         "share_gmp_batches_all_qualified": _share([b["ok"] for b in per_batch.values()]),
         "qualified_batches_by_month": by_month(per_batch.values()),
-        "material_list": records(materials[["material_id", "name", "supplier", "kind", "risk_tier", "grade",
+        "material_list": records(materials, ["material_id", "name", "supplier", "kind", "risk_tier", "grade",
                                             "qualified_on", "requalify_by", "change_id", "state", "batches",
-                                            "gmp_batches", "first_used", "last_used"]]),
-        "uses": records(uses[["material_id", "batch_id", "purpose", "manufactured_on", "disposition",
-                              "material_lot", "state"]]),
+                                            "gmp_batches", "first_used", "last_used"]),
+        "uses": records(uses, ["material_id", "batch_id", "purpose", "manufactured_on", "disposition",
+                              "material_lot", "state"]),
         "batch_tiers": batch_tiers,
     }
 
@@ -163,7 +163,7 @@ def unqualified_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFram
                  if pd.notna(material["qualified_on"]) else "it is still not qualified")
         message = (f"{_named(material)} went into {_lots(len(batches))} made {_span(batches['manufactured_on'])} "
                    f"before it was qualified; {since}, and {_left_qa(left)}.")
-        evidence = records(rows[_LOT_COLUMNS].assign(qualified_on=material["qualified_on"]))
+        evidence = [{**row, "qualified_on": plain(material["qualified_on"])} for row in records(rows, _LOT_COLUMNS)]
         out.append(make(MT001, program_id, material_id, message, evidence, severity="high" if left else "medium"))
     return out
 
@@ -200,7 +200,7 @@ def lapsed_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFrame) ->
         message = (f"{_named(material)} was past its requalify-by date ({_day(material['requalify_by'])}) when "
                    f"{_lots(len(batches))} were made with it, the latest on {_day(batches['manufactured_on'].max())}; "
                    "requalify it or stop using it.")
-        evidence = records(rows[_LOT_COLUMNS].assign(requalify_by=material["requalify_by"]))
+        evidence = [{**row, "requalify_by": plain(material["requalify_by"])} for row in records(rows, _LOT_COLUMNS)]
         out.append(make(MT003, program_id, material_id, message, evidence))
     return out
 
@@ -228,8 +228,8 @@ def unapproved_suppliers(program_id: str, switches: pd.DataFrame, uses: pd.DataF
         message = (f"{switch['name']} from {switch['supplier']} (material {switch['material_id']}) replaced "
                    f"{switch['previous_suppliers']} from {switch['first_gmp_use']}, but {record}. "
                    f"{_lots(len(batches))} {'was' if len(batches) == 1 else 'were'} made with it before an approved supplier change; {_left_qa(left)}.")
-        evidence = records(lots[_LOT_COLUMNS].assign(previous_suppliers=switch["previous_suppliers"],
-                                                     change_id=switch["change_id"], approved_on=approved))
+        evidence = [{**row, "previous_suppliers": switch["previous_suppliers"], "change_id": switch["change_id"],
+                     "approved_on": approved} for row in records(lots, _LOT_COLUMNS)]
         out.append(make(MT004, program_id, switch["material_id"], message, evidence,
                         severity="high" if left else "medium"))
     return out

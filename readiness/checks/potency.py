@@ -145,24 +145,24 @@ class _Program:
             "mechanism_detail": [{
                 "mechanism": m,
                 "assays": [{**a, "counts": bool(c)} for a, c in zip(
-                    records(self.read_by[m][["assay_id", "category", "readout", "stage"]]),
+                    records(self.read_by[m], ["assay_id", "category", "readout", "stage"]),
                     self.counting[m])],
                 "best_stage": None if self.read_by[m].empty else self.read_by[m]["stage"].iloc[0],
                 "covered": self.covered(m),
             } for m in self.mechanisms],
             "potency_assays": len(self.potency),
             "quantitative_potency_assays": len(self.quantitative),
-            "assays": records(self.assays[["assay_id", "name", "category", "mechanism", "readout", "stage",
-                                           "first_result_on", "qualified_on", "validated_on", "results"]]),
-            "phase_changes": records(phases[["phase", "started_on"]]),
+            "assays": records(self.assays, ["assay_id", "name", "category", "mechanism", "readout", "stage",
+                                           "first_result_on", "qualified_on", "validated_on", "results"]),
+            "phase_changes": records(phases, ["phase", "started_on"]),
             "clinical_batches": clinical,
             "batches_with_quantitative_potency": quantitative,
             "quantitative_potency_batch_share": round(quantitative / clinical, 4) if clinical else None,
             "batches_by_potency": {s: int(counts.get(s, 0)) for s in BATCH_STATES},
             "batches_by_month": [{"month": month, **{s: by_month[(month, s)] for s in BATCH_STATES}}
                                  for month in sorted({month for month, _ in by_month})],
-            "trend": records(trend[["assay_id", "attribute", "unit", "batch_id", "manufactured_on", "value",
-                                    "lower_limit", "upper_limit"]]),
+            "trend": records(trend, ["assay_id", "attribute", "unit", "batch_id", "manufactured_on", "value",
+                                    "lower_limit", "upper_limit"]),
         }
 
     def findings(self) -> list[Finding]:
@@ -171,7 +171,7 @@ class _Program:
     def _quantitative(self) -> list[Finding]:
         if not self.quantitative.empty:
             return []
-        evidence = records(self.potency[["assay_id", "name", "mechanism", "readout", "stage"]])
+        evidence = records(self.potency, ["assay_id", "name", "mechanism", "readout", "stage"])
         if self.quant_row and self.quant_row.threshold is True and not self.potency.empty:
             ids = ", ".join(self.potency["assay_id"])
             return [make(PT005, self.pid, "potency readout",
@@ -210,8 +210,8 @@ class _Program:
                 PT003, self.pid, subject,
                 f"The most mature assay reading out {what} is {best['assay_id']}, {best['stage']} on "
                 f"{self.as_of.isoformat()}; at {PHASE_WORDS[self.phase]} it is expected to be {self.stage_expected}.",
-                records(named[["assay_id", "name", "mechanism", "readout", "stage", "first_result_on",
-                               "qualified_on", "validated_on"]]),
+                records(named, ["assay_id", "name", "mechanism", "readout", "stage", "first_result_on",
+                               "qualified_on", "validated_on"]),
                 severity=self.stage_row.severity,
                 expectation=f"At {PHASE_WORDS[self.phase]} the assay reading out each mechanism element is at least "
                             f"{self.stage_expected} ({' < '.join(STAGES)}).",
@@ -234,7 +234,7 @@ class _Program:
                 PT004, self.pid, f"{disposition} batches",
                 f"{len(rows)} clinical {noun} {disposition} without a valid potency result: "
                 f"{', '.join(rows['batch_id'])}{note}; {tail}.",
-                records(rows[["batch_id", "process_version", "manufactured_on", "disposition", "disposition_on",
-                              "invalidated"]]),
+                records(rows, ["batch_id", "process_version", "manufactured_on", "disposition", "disposition_on",
+                              "invalidated"]),
                 severity=severity))
         return out

@@ -544,7 +544,7 @@ def figures(versions: pd.DataFrame, judged: list[tuple[Chart, dict]], settings: 
     return {
         "current_process_version": current.iloc[0] if len(current) else None,
         "settings": settings.as_dict(),
-        "versions": records(versions[["process_version", "first_made_on", "lots", "is_current", "introduced_by"]]),
+        "versions": records(versions, ["process_version", "first_made_on", "lots", "is_current", "introduced_by"]),
         "attributes_charted": len(attributes),
         "attributes_by_state": {s: sum(a["state"] == s for a in attributes) for s in STATES},
         "attributes": attributes,
