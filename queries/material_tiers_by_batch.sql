@@ -3,8 +3,8 @@
 -- date ('not_qualified' worse than 'lapsed' worse than 'qualified'; see material_uses.sql for the states).
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
 -- Returns: program_id, batch_id, manufactured_on, risk_tier (INTEGER), materials, state.
-WITH uses AS (
-    SELECT
+WITH uses AS (  -- each material once per batch (a batch may use several of its lots), so a plain count counts materials
+    SELECT DISTINCT
         b.program_id,
         b.batch_id,
         b.manufactured_on,
@@ -27,7 +27,7 @@ SELECT
     batch_id,
     manufactured_on,
     risk_tier,
-    count(DISTINCT material_id) AS materials,
+    count(*) AS materials,
     CASE max(badness) WHEN 3 THEN 'not_qualified' WHEN 2 THEN 'lapsed' ELSE 'qualified' END AS state
 FROM uses
 GROUP BY program_id, batch_id, manufactured_on, risk_tier

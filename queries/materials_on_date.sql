@@ -14,22 +14,29 @@ WITH phase_start AS (
     WHERE started_on <= $as_of
     GROUP BY program_id
 ),
-used AS (
-    SELECT
+uses AS (  -- each material's batches once, so the counts below are plain counts
+    SELECT DISTINCT
         u.material_id,
-        count(DISTINCT b.batch_id) AS batches,
-        min(b.manufactured_on) AS first_used,
-        max(b.manufactured_on) AS last_used,
-        count(DISTINCT b.batch_id) FILTER (WHERE b.purpose IN ('clinical', 'ppq')) AS gmp_batches,
-        count(DISTINCT b.batch_id) FILTER (
-            WHERE b.purpose IN ('clinical', 'ppq') AND (ps.started_on IS NULL OR b.manufactured_on >= ps.started_on)
-        ) AS current_phase_gmp_batches
+        b.batch_id,
+        b.manufactured_on,
+        b.purpose IN ('clinical', 'ppq') AS gmp,
+        ps.started_on IS NULL OR b.manufactured_on >= ps.started_on AS current_phase
     FROM material_usage AS u
     JOIN batches AS b ON b.batch_id = u.batch_id
     LEFT JOIN phase_start AS ps ON ps.program_id = b.program_id
     WHERE b.manufactured_on <= $as_of
       AND ($program_id IS NULL OR b.program_id = $program_id)  -- a material is used by its own program only
-    GROUP BY u.material_id
+),
+used AS (
+    SELECT
+        material_id,
+        count(*) AS batches,
+        min(manufactured_on) AS first_used,
+        max(manufactured_on) AS last_used,
+        count(*) FILTER (WHERE gmp) AS gmp_batches,
+        count(*) FILTER (WHERE gmp AND current_phase) AS current_phase_gmp_batches
+    FROM uses
+    GROUP BY material_id
 )
 SELECT
     m.program_id,
