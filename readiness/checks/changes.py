@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
-from .lens import Groups, LensResult, grouped, records, records_without
+from .lens import Groups, LensResult, grouped, records
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
@@ -81,9 +81,10 @@ CP003 = rule(
 
 def evaluate(ctx) -> dict[str, LensResult]:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
-    changes = Groups(ctx.ds.query("changes_on_date", **params))
-    months = Groups(ctx.ds.query("changes_by_month", **params))
-    batches = Groups(ctx.ds.query("process_version_batches", **params))
+    # plain rows made once for every program and split by program: a frame, then rows, per program cost more
+    changes = grouped(records(ctx.ds.query("changes_on_date", **params)), "program_id")
+    months = grouped(records(ctx.ds.query("changes_by_month", **params)), "program_id")
+    batches = grouped(records(ctx.ds.query("process_version_batches", **params)), "program_id")
     exposure = Groups(ctx.ds.query("change_exposure", **params), "change_id")  # change ids are unique
     series = lot_series(ctx.ds.query("comparability_lots", **params))
     settings = ctx.expectations.settings
@@ -91,13 +92,13 @@ def evaluate(ctx) -> dict[str, LensResult]:
     for program in records(ctx.programs):
         pid = program["program_id"]
         judge = _Judge(ctx, program, settings)
-        mine, made = changes[pid], records(batches[pid])
+        mine, made = changes.get(pid, []), batches.get(pid, [])
         exercises = [judge.exercise(change, series.get(change["change_id"], _NO_LOTS))
-                     for change in records(mine[mine["to_process_version"].notna()])]
+                     for change in mine if change["to_process_version"] is not None]
         figures = {
             **open_change_figures(mine, judge),
             "by_month": [{"month": m["month"][:7], "opened": m["opened"], "closed": m["closed"]}
-                         for m in records(months[pid])],
+                         for m in months.get(pid, [])],
             "process_versions": process_versions(made),
             "batches": [{k: b[k] for k in ("batch_id", "purpose", "process_version", "manufactured_on",
                                            "disposition", "covered")} for b in made],
@@ -131,8 +132,8 @@ def lot_series(lots: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-def open_change_figures(changes: pd.DataFrame, judge: _Judge) -> dict:
-    rows = records_without(changes, "program_id")
+def open_change_figures(changes: list[dict], judge: _Judge) -> dict:
+    rows = [{k: v for k, v in change.items() if k != "program_id"} for change in changes]
     for row in rows:
         row["allowed_days"] = judge.allowed_days(row["risk"]) if row["is_open"] else None
         row["completed_after_implementation"] = bool(
@@ -216,9 +217,9 @@ class _Judge:
 
     # --- change control -----------------------------------------------------------------------------------
 
-    def change_findings(self, changes: pd.DataFrame, exposure: Groups) -> list[Finding]:
+    def change_findings(self, changes: list[dict], exposure: Groups) -> list[Finding]:
         out = []
-        for change in records(changes):
+        for change in changes:
             under = exposure[change["change_id"]]
             out += self._implemented_early(change, under)
             out += self._too_old(change)
