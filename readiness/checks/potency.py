@@ -15,7 +15,7 @@ import pandas as pd
 from ..contract import PHASE_WORDS
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, records
+from .lens import LensResult, records
 
 LENS = "potency"
 TABLES = ("programs", "phase_history", "batches", "attributes", "assays", "results", "mechanisms")
@@ -71,20 +71,50 @@ PT005 = rule(
     "program without any potency assay gets PT001.")
 
 BATCH_STATES = ("quantitative", "qualitative_only", "none_administered", "none_released", "none_not_released")
+_ASSAY_COLUMNS = ["assay_id", "name", "category", "mechanism", "readout", "stage", "first_result_on", "qualified_on",
+                  "validated_on", "results"]
+_BATCH_COLUMNS = ["batch_id", "process_version", "manufactured_on", "disposition", "disposition_on", "invalidated"]
+_TREND_COLUMNS = ["assay_id", "attribute", "unit", "batch_id", "manufactured_on", "value", "lower_limit", "upper_limit"]
+_UNMEASURED = (("administered", "high", "their potency can never be measured now"),
+               ("released", "medium", "test their retained samples before they go to a patient"))
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
-    assays = Groups(ctx.ds.query("potency_assay_stages", **params))
-    mechanisms = Groups(ctx.ds.query("program_mechanisms", program_id=ctx.program_id))
-    batches = Groups(ctx.ds.query("batch_potency", **params))
-    trend = Groups(ctx.ds.query("potency_trend", **params))
-    phases = Groups(ctx.ds.query("phase_changes", **params))
+    assays = _by_program(ctx.ds.query("potency_assay_stages", **params), _ASSAY_COLUMNS)
+    mechanisms = _by_program(ctx.ds.query("program_mechanisms", program_id=ctx.program_id), ["mechanism"])
+    batches = ctx.ds.query("batch_potency", **params)
+    months = _months(batches)
+    unmeasured = {disposition: _by_program(batches[batches["state"] == f"none_{disposition}"], _BATCH_COLUMNS)
+                  for disposition, _, _ in _UNMEASURED}
+    trend = _by_program(ctx.ds.query("potency_trend", **params), _TREND_COLUMNS)
+    phases = _by_program(ctx.ds.query("phase_changes", **params), ["phase", "started_on"])
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
-        mine = _Program(pid, program.phase, program.modality, ctx, assays[pid], mechanisms[pid], batches[pid])
-        out[pid] = LensResult(mine.figures(trend[pid], phases[pid]), mine.findings())
+        mine = _Program(pid, program.phase, program.modality, ctx, assays.get(pid, []),
+                        [row["mechanism"] for row in mechanisms.get(pid, [])], months.get(pid, Counter()),
+                        {disposition: rows.get(pid, []) for disposition, rows in unmeasured.items()})
+        out[pid] = LensResult(mine.figures(trend.get(pid, []), phases.get(pid, [])), mine.findings())
+    return out
+
+
+def _by_program(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
+    """Each program's rows of `columns`, as plain rows: converted once for every program, because a frame per
+    program cost more in pandas' overhead than its few rows are worth."""
+    out: dict[str, list[dict]] = {}
+    for pid, row in zip(frame["program_id"].tolist(), records(frame, columns)):
+        out.setdefault(pid, []).append(row)
+    return out
+
+
+def _months(batches: pd.DataFrame) -> dict[str, Counter]:
+    """Each program's clinical batches counted by (month, state), in one pass: every other batch figure is a sum
+    of these counts, and a row per batch was never needed."""
+    out: dict[str, Counter] = {}
+    keys = zip(batches["program_id"].tolist(), batches["month"].tolist(), batches["state"].tolist())
+    for (pid, month, state), n in Counter(keys).items():
+        out.setdefault(pid, Counter())[month, state] = n
     return out
 
 
@@ -92,50 +122,52 @@ def _rank(stage: str) -> int:
     return STAGES.index(stage)
 
 
-def _most_mature_first(assays: pd.DataFrame) -> pd.DataFrame:
-    ranked = assays.assign(rank=assays["stage"].map(_rank).astype("int64"))
-    return ranked.sort_values(["rank", "assay_id"], ascending=[False, True])
+def _most_mature_first(assays: list[dict]) -> list[dict]:
+    return sorted(assays, key=lambda a: (-_rank(a["stage"]), a["assay_id"]))
+
+
+def _pick(row: dict, columns: list[str]) -> dict:
+    return {name: row[name] for name in columns}
 
 
 class _Program:
-    """One program's potency evidence on the as-of date, and the expectation rows in force at its phase."""
+    """One program's potency evidence on the as-of date, and the expectation rows in force at its phase.
 
-    def __init__(self, pid, phase, modality, ctx, assays, mechanisms, batches):
+    `assays` are rows of _ASSAY_COLUMNS in assay order, `by_month` its batches counted by (month, state) and
+    `unmeasured` its rows of _BATCH_COLUMNS without a valid potency result, by disposition.
+    """
+
+    def __init__(self, pid, phase, modality, ctx, assays, mechanisms, by_month, unmeasured):
         self.pid, self.phase, self.as_of = pid, phase, ctx.as_of
-        self.assays = assays.reset_index(drop=True)
-        self.mechanisms = list(mechanisms["mechanism"])
-        self.batches = batches
+        self.assays, self.mechanisms, self.by_month, self.unmeasured = assays, mechanisms, by_month, unmeasured
         self.stage_row = ctx.expectations.at("potency_stage_min", phase, modality)
         self.quant_row = ctx.expectations.at("quantitative_potency_required", phase, modality)
         self.stage_item = ctx.expectations.items["potency_stage_min"]
         self.quant_item = ctx.expectations.items["quantitative_potency_required"]
-        self.potency = self.assays[self.assays["category"] == "potency"]
-        self.quantitative = self.potency[self.potency["readout"] == "quantitative"]
-        ranked = _most_mature_first(self.assays)  # once, then cut per mechanism: a sort per mechanism cost more
-        counting = self.counts(ranked)
-        self.read_by, self.counting = {}, {}
-        for m in self.mechanisms:
-            mine = ranked["mechanism"] == m
-            self.read_by[m], self.counting[m] = ranked[mine], counting[mine]
+        self.floor = _rank(self.stage_expected) if self.stage_expected else 0
+        self.potency = [a for a in assays if a["category"] == "potency"]
+        self.quantitative = [a for a in self.potency if a["readout"] == "quantitative"]
+        ranked = _most_mature_first(assays)  # once, then cut per mechanism: a sort per mechanism cost more
+        self.read_by = {m: [a for a in ranked if a["mechanism"] == m] for m in mechanisms}
 
     @property
     def stage_expected(self) -> str | None:
         return self.stage_row.threshold if self.stage_row else None
 
-    def counts(self, assays: pd.DataFrame) -> pd.Series:
-        """Which assays cover their element: quantitative, at (or past) the stage the phase expects, if any."""
-        floor = _rank(self.stage_expected) if self.stage_expected else 0
-        return (assays["readout"] == "quantitative") & (assays["stage"].map(_rank) >= floor)
+    def counts(self, assay: dict) -> bool:
+        """Whether an assay covers its element: quantitative, at (or past) the stage the phase expects, if any."""
+        return assay["readout"] == "quantitative" and _rank(assay["stage"]) >= self.floor
 
     def covered(self, mechanism: str) -> bool:
-        return bool(self.counting[mechanism].any())
+        return any(self.counts(a) for a in self.read_by[mechanism])
 
-    def figures(self, trend: pd.DataFrame, phases: pd.DataFrame) -> dict:
+    def figures(self, trend: list[dict], phases: list[dict]) -> dict:
         covered = sum(self.covered(m) for m in self.mechanisms)
-        counts = self.batches["state"].value_counts()
-        clinical = len(self.batches)
-        quantitative = int(counts.get("quantitative", 0))
-        by_month = Counter(zip(self.batches["month"], self.batches["state"]))
+        states = Counter()
+        for (_, state), n in self.by_month.items():
+            states[state] += n
+        clinical = sum(states.values())
+        quantitative = states["quantitative"]
         return {
             "potency_stage_expected": self.stage_expected,
             "quantitative_potency_required": bool(self.quant_row and self.quant_row.threshold is True),
@@ -144,36 +176,33 @@ class _Program:
             "mechanism_coverage": round(covered / len(self.mechanisms), 4) if self.mechanisms else None,
             "mechanism_detail": [{
                 "mechanism": m,
-                "assays": [{**a, "counts": bool(c)} for a, c in zip(
-                    records(self.read_by[m], ["assay_id", "category", "readout", "stage"]),
-                    self.counting[m])],
-                "best_stage": None if self.read_by[m].empty else self.read_by[m]["stage"].iloc[0],
+                "assays": [{**_pick(a, ["assay_id", "category", "readout", "stage"]), "counts": self.counts(a)}
+                           for a in self.read_by[m]],
+                "best_stage": self.read_by[m][0]["stage"] if self.read_by[m] else None,
                 "covered": self.covered(m),
             } for m in self.mechanisms],
             "potency_assays": len(self.potency),
             "quantitative_potency_assays": len(self.quantitative),
-            "assays": records(self.assays, ["assay_id", "name", "category", "mechanism", "readout", "stage",
-                                           "first_result_on", "qualified_on", "validated_on", "results"]),
-            "phase_changes": records(phases, ["phase", "started_on"]),
+            "assays": self.assays,
+            "phase_changes": phases,
             "clinical_batches": clinical,
             "batches_with_quantitative_potency": quantitative,
             "quantitative_potency_batch_share": round(quantitative / clinical, 4) if clinical else None,
-            "batches_by_potency": {s: int(counts.get(s, 0)) for s in BATCH_STATES},
-            "batches_by_month": [{"month": month, **{s: by_month[(month, s)] for s in BATCH_STATES}}
-                                 for month in sorted({month for month, _ in by_month})],
-            "trend": records(trend, ["assay_id", "attribute", "unit", "batch_id", "manufactured_on", "value",
-                                    "lower_limit", "upper_limit"]),
+            "batches_by_potency": {s: states[s] for s in BATCH_STATES},
+            "batches_by_month": [{"month": month, **{s: self.by_month[(month, s)] for s in BATCH_STATES}}
+                                 for month in sorted({month for month, _ in self.by_month})],
+            "trend": trend,
         }
 
     def findings(self) -> list[Finding]:
         return [*self._quantitative(), *self._uncovered(), *self._behind(), *self._unmeasured()]
 
     def _quantitative(self) -> list[Finding]:
-        if not self.quantitative.empty:
+        if self.quantitative:
             return []
-        evidence = records(self.potency, ["assay_id", "name", "mechanism", "readout", "stage"])
-        if self.quant_row and self.quant_row.threshold is True and not self.potency.empty:
-            ids = ", ".join(self.potency["assay_id"])
+        evidence = [_pick(a, ["assay_id", "name", "mechanism", "readout", "stage"]) for a in self.potency]
+        if self.quant_row and self.quant_row.threshold is True and self.potency:
+            ids = ", ".join(a["assay_id"] for a in self.potency)
             return [make(PT005, self.pid, "potency readout",
                          f"Every potency assay of {self.pid} reads out pass/fail only ({ids}); at "
                          f"{PHASE_WORDS[self.phase]} a quantitative readout is expected.", evidence,
@@ -181,10 +210,10 @@ class _Program:
                          expectation=f"At {PHASE_WORDS[self.phase]} at least one potency assay has a quantitative "
                                      f"readout ({self.quant_item.title.lower()}).",
                          reference=self.quant_item.reference)]
-        if self.potency.empty:
+        if not self.potency:
             message = f"{self.pid} has no potency assay at all."
         else:
-            listed = ", ".join(f"{a.assay_id} ({a.readout})" for a in self.potency.itertuples())
+            listed = ", ".join(f"{a['assay_id']} ({a['readout']})" for a in self.potency)
             message = f"{self.pid} has no potency assay with a quantitative readout; its potency assays: {listed}."
         return [make(PT001, self.pid, "quantitative potency assay", message, evidence,
                      severity="low" if self.phase == "preclinical" else "high")]
@@ -192,26 +221,25 @@ class _Program:
     def _uncovered(self) -> list[Finding]:
         return [make(PT002, self.pid, m, f"“{m}”, an element of the mechanism of action of {self.pid}, is read out "
                                          "by no assay.", [{"program_id": self.pid, "mechanism": m}])
-                for m in self.mechanisms if self.read_by[m].empty]
+                for m in self.mechanisms if not self.read_by[m]]
 
     def _behind(self) -> list[Finding]:
         if not self.stage_expected:
             return []
-        floor = _rank(self.stage_expected)
-        judged = {m: named for m, named in self.read_by.items() if not named.empty} or {
+        judged = {m: named for m, named in self.read_by.items() if named} or {
             "potency assays": _most_mature_first(self.potency)}
         out = []
         for subject, named in judged.items():
-            if named.empty or named["rank"].iloc[0] >= floor:
+            if not named or _rank(named[0]["stage"]) >= self.floor:
                 continue
-            best = named.iloc[0]
+            best = named[0]
             what = f"“{subject}”" if subject in self.mechanisms else "the program's potency"
             out.append(make(
                 PT003, self.pid, subject,
                 f"The most mature assay reading out {what} is {best['assay_id']}, {best['stage']} on "
                 f"{self.as_of.isoformat()}; at {PHASE_WORDS[self.phase]} it is expected to be {self.stage_expected}.",
-                records(named, ["assay_id", "name", "mechanism", "readout", "stage", "first_result_on",
-                               "qualified_on", "validated_on"]),
+                [_pick(a, ["assay_id", "name", "mechanism", "readout", "stage", "first_result_on", "qualified_on",
+                           "validated_on"]) for a in named],
                 severity=self.stage_row.severity,
                 expectation=f"At {PHASE_WORDS[self.phase]} the assay reading out each mechanism element is at least "
                             f"{self.stage_expected} ({' < '.join(STAGES)}).",
@@ -220,21 +248,16 @@ class _Program:
 
     def _unmeasured(self) -> list[Finding]:
         out = []
-        for disposition, severity, tail in (
-                ("administered", "high", "their potency can never be measured now"),
-                ("released", "medium", "test their retained samples before they go to a patient")):
-            rows = self.batches[self.batches["state"] == f"none_{disposition}"]
-            if rows.empty:
+        for disposition, severity, tail in _UNMEASURED:
+            rows = self.unmeasured[disposition]
+            if not rows:
                 continue
-            voided = rows[rows["invalidated"]]
-            note = (f" ({', '.join(voided['batch_id'])}: potency result invalidated, never repeated)"
-                    if not voided.empty else "")
+            voided = [row["batch_id"] for row in rows if row["invalidated"]]
+            note = f" ({', '.join(voided)}: potency result invalidated, never repeated)" if voided else ""
             noun = "batch was" if len(rows) == 1 else "batches were"
             out.append(make(
                 PT004, self.pid, f"{disposition} batches",
                 f"{len(rows)} clinical {noun} {disposition} without a valid potency result: "
-                f"{', '.join(rows['batch_id'])}{note}; {tail}.",
-                records(rows, ["batch_id", "process_version", "manufactured_on", "disposition", "disposition_on",
-                              "invalidated"]),
-                severity=severity))
+                f"{', '.join(row['batch_id'] for row in rows)}{note}; {tail}.",
+                rows, severity=severity))
         return out
