@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, grouped, records, records_without
+from .lens import LensResult, grouped, plain_column, records
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -88,28 +88,31 @@ CELL_STATES = ("present", "missing", "invalidated", "pending")
 def evaluate(ctx) -> dict[str, LensResult]:
     cells = _Cells(ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id,
                                 phases=list(PHASES), due_days=RESULTS_DUE_DAYS))
-    plan = Groups(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES)))
-    open_devs = Groups(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id))
-    at_disposition = Groups(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
-                                            program_id=ctx.program_id))
+    plan = grouped(records(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES))),
+                   "program_id")
+    # a few deviations for a whole portfolio: plain rows made once, not a frame per program
+    open_devs = grouped(records(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id)),
+                        "program_id")
+    at_disposition = grouped(records(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
+                                                  program_id=ctx.program_id)), "program_id")
     out = {}
     for program in ctx.programs.itertuples(index=False):
         pid, phase, modality = program.program_id, program.phase, program.modality
         gaps, voided = cells.gaps.get(pid, []), cells.voided.get(pid, [])
         completeness_row = ctx.expectations.at("baseline_completeness_min", phase, modality)
         deviation_row = ctx.expectations.at("deviation_max_open_days", phase, modality)
-        devs = overdue(open_devs[pid], deviation_row)
-        disposed = at_disposition[pid]
+        devs = overdue(open_devs.get(pid, []), deviation_row)
+        disposed = at_disposition.get(pid, [])
         figs = figures(cells.columns(pid), cells.batches.get(pid, []), gaps)
         figs.update(
             completeness_min=completeness_row.threshold if completeness_row else None,
-            open_deviations=records_without(devs, "program_id"),
+            open_deviations=[_without(d, ("program_id",)) for d in devs],
             deviations_open=len(devs),
-            deviations_overdue=int(devs["overdue"].sum()),
-            batches_disposed_with_open_deviation=int(disposed["batch_id"].nunique()),
+            deviations_overdue=sum(d["overdue"] for d in devs),
+            batches_disposed_with_open_deviation=len({d["batch_id"] for d in disposed if d["batch_id"] is not None}),
         )
         found = findings(pid, gaps)
-        found += category_findings(pid, phase, modality, plan[pid], ctx.expectations)
+        found += category_findings(pid, phase, modality, plan.get(pid, []), ctx.expectations)
         found += completeness_findings(pid, phase, figs, completeness_row)
         found += invalidated_findings(pid, voided)
         found += disposition_findings(pid, disposed)
@@ -134,11 +137,9 @@ class _Cells:
 
     def __init__(self, cells: pd.DataFrame):
         cells = cells.assign(cell=cell_states(cells))
-        self._columns = {name: cells[name].tolist() for name in ("batch_id", "attribute", "category", "state",
-                                                                 "cell")}
-        months = cells["manufactured_on"].to_numpy().astype("datetime64[M]")
-        self._columns.update(month=np.datetime_as_string(months, unit="M").tolist(),
-                             bucket=_buckets(cells).tolist())
+        self._columns = {name: plain_column(cells[name]) for name in ("batch_id", "attribute", "category", "state",
+                                                                      "cell")}
+        self._columns.update(month=_months(cells["manufactured_on"]), bucket=plain_column(_buckets(cells)))
         self._spans = {pid: (rows[0], rows[-1] + 1)
                        for pid, rows in cells.groupby("program_id", sort=False).indices.items()}
         self.batches = _plain_by_program(cells.drop_duplicates("batch_id"), _BATCH_KEYS)
@@ -148,6 +149,12 @@ class _Cells:
     def columns(self, program_id: str) -> dict[str, list]:
         start, end = self._spans.get(program_id, (0, 0))
         return {name: column[start:end] for name, column in self._columns.items()}
+
+
+def _months(made: pd.Series) -> list[str]:
+    """Each row's month of manufacture as text, one object per month: a portfolio's results span a few dozen."""
+    codes, months = pd.factorize(made.to_numpy().astype("datetime64[M]").view("int64"))
+    return np.datetime_as_string(months.view("datetime64[M]"), unit="M").astype(object)[codes].tolist()
 
 
 def _plain_by_program(cells: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
@@ -270,17 +277,17 @@ def _disposition_words(disposition: str) -> str:
     return "in process" if disposition == "in_process" else disposition
 
 
-def category_findings(program_id: str, phase: str, modality: str, plan: pd.DataFrame, expectations) -> list[Finding]:
+def category_findings(program_id: str, phase: str, modality: str, plan: list[dict], expectations) -> list[Finding]:
     """BL003: the categories the phase expects that no attribute required by now covers."""
     row = expectations.at("required_categories", phase, modality)
     if row is None:
         return []
-    required = {c for c, r in zip(plan["category"], plan["required_from"])
-                if isinstance(r, str) and phase_rank(r) <= phase_rank(phase)}
+    required = {r["category"] for r in plan
+                if r["required_from"] is not None and phase_rank(r["required_from"]) <= phase_rank(phase)}
     lacking = [c for c in row.threshold if c not in required]
     if not lacking:
         return []
-    by_category = {r["category"]: r for r in records(plan)}
+    by_category = {r["category"]: r for r in plan}
     evidence, notes = [], []
     for category in lacking:
         known = by_category.get(category)
@@ -337,38 +344,47 @@ def invalidated_findings(program_id: str, voided: list[dict]) -> list[Finding]:
     return out
 
 
-def disposition_findings(program_id: str, disposed: pd.DataFrame) -> list[Finding]:
+def disposition_findings(program_id: str, disposed: list[dict]) -> list[Finding]:
     """DV001: per batch, the major or critical deviations open on the day it was released or administered."""
     out = []
-    for batch_id, rows in disposed.groupby("batch_id", sort=True):
-        first = rows.iloc[0]
-        on = f"on {first['disposition_on']:%Y-%m-%d}" if pd.notna(first["disposition_on"]) else "(date not recorded)"
-        open_ones = "; ".join(f"{d.severity} deviation {d.deviation_id} ({d.title}, opened {d.opened_on:%Y-%m-%d})"
-                              for d in rows.itertuples(index=False))
+    for batch_id, rows in sorted(grouped(disposed, "batch_id").items()):
+        first = rows[0]
+        on = f"on {first['disposition_on']}" if first["disposition_on"] is not None else "(date not recorded)"
+        open_ones = "; ".join(f"{d['severity']} deviation {d['deviation_id']} ({d['title']}, opened {d['opened_on']})"
+                              for d in rows)
         message = f"Batch {batch_id} was {first['disposition']} {on} while {open_ones} was open."
-        out.append(make(DV001, program_id, batch_id, message, records_without(rows, "program_id")))
+        out.append(make(DV001, program_id, batch_id, message, [_without(d, ("program_id",)) for d in rows]))
     return out
 
 
-def overdue(devs: pd.DataFrame, row) -> pd.DataFrame:
+def overdue(devs: list[dict], row) -> list[dict]:
     """The open deviations with the phase's limit for their severity, and whether they are past it."""
-    limits = pd.Series([row.threshold[s] if row else None for s in devs["severity"]], index=devs.index,
-                       dtype="Int64")
-    return devs.assign(max_open_days=limits, overdue=(devs["age_days"] > limits).fillna(False).astype(bool))
+    out = []
+    for d in devs:
+        limit = row.threshold[d["severity"]] if row else None
+        limit = None if limit is None else int(limit)
+        out.append({**d, "max_open_days": limit, "overdue": limit is not None and d["age_days"] > limit})
+    return out
 
 
-def overdue_findings(program_id: str, phase: str, devs: pd.DataFrame, row) -> list[Finding]:
+def _without(row: dict, names: tuple[str, ...]) -> dict:
+    return {k: v for k, v in row.items() if k not in names}
+
+
+def overdue_findings(program_id: str, phase: str, devs: list[dict], row) -> list[Finding]:
     """DV002: one finding per open deviation past its severity's limit."""
     out = []
-    for d in devs[devs["overdue"]].itertuples(index=False):
-        batch = (f" on batch {d.batch_id} ({_disposition_words(d.batch_disposition)})" if pd.notna(d.batch_id)
-                 else "")
-        message = (f"Deviation {d.deviation_id}, {d.severity}{batch}, has been open {d.age_days} days since "
-                   f"{d.opened_on:%Y-%m-%d} ({d.title}); at {PHASE_WORDS[phase]} a {d.severity} deviation closes "
-                   f"within {d.max_open_days} days.")
+    for d in devs:
+        if not d["overdue"]:
+            continue
+        batch = (f" on batch {d['batch_id']} ({_disposition_words(d['batch_disposition'])})"
+                 if d["batch_id"] is not None else "")
+        message = (f"Deviation {d['deviation_id']}, {d['severity']}{batch}, has been open {d['age_days']} days "
+                   f"since {d['opened_on']} ({d['title']}); at {PHASE_WORDS[phase]} a {d['severity']} deviation "
+                   f"closes within {d['max_open_days']} days.")
         limits = ", ".join(f"{k} {v} days" for k, v in row.threshold.items())
         expectation = f"At {PHASE_WORDS[phase]} a deviation closes within {limits}."
-        evidence = records_without(devs[devs["deviation_id"] == d.deviation_id], "program_id", "overdue")
-        out.append(make(DV002, program_id, d.deviation_id, message, evidence, severity=row.severity,
+        evidence = [_without(e, ("program_id", "overdue")) for e in devs if e["deviation_id"] == d["deviation_id"]]
+        out.append(make(DV002, program_id, d["deviation_id"], message, evidence, severity=row.severity,
                         expectation=expectation))
     return out

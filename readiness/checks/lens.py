@@ -34,10 +34,10 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]
     """
     if columns is None:
         names = tuple(frame.columns)
-        plain = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
+        plain = [plain_column(frame.iloc[:, i]) for i in range(len(names))]
     else:
         names = tuple(columns)
-        plain = [_plain_column(frame[name]) for name in names]
+        plain = [plain_column(frame[name]) for name in names]
     return _rows_of(names)(zip(*plain)) if names else [{} for _ in range(len(frame))]
 
 
@@ -86,7 +86,8 @@ def _rows_of(names: tuple[str, ...]):
     return eval(f"lambda rows: [{{{display}}} for {', '.join(values)}, in rows]")
 
 
-def _plain_column(series: pd.Series) -> list:
+def plain_column(series: pd.Series) -> list:
+    """A column as plain JSON values, as `records` makes them."""
     dtype = series.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
         return _plain_array(series.to_numpy(dtype="datetime64[D]"))
