@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from conftest import D, TODAY, minimal_tables, write_tables
+from readiness.checks import materials as materials_lens
 from readiness.checks.lens import LensResult
 from readiness.dataset import load_dataset
 from readiness.report import build_report
@@ -335,3 +337,37 @@ def test_a_material_of_another_program_cannot_go_into_a_batch(tmp_path):
 def test_report_for_all_programs_equals_the_one_program_report(load):
     ds = load(figures_tables())
     assert build_report(ds, TODAY, trend=False)["programs"] == build_report(ds, TODAY, "P1", trend=False)["programs"]
+
+
+def test_each_program_of_a_portfolio_gets_its_own_materials_figures_and_findings(load):
+    """The lens converts each answer once for every program and cuts it by program: a second program, a copy
+    of the first under other ids, gets its own rows and findings, as in its one-program report."""
+    t = figures_tables()
+    renamed = {"batches": ("batch_id",), "changes": ("change_id",), "materials": ("material_id",),
+               "material_usage": ("batch_id", "material_id", "material_lot")}
+    for name, keys in renamed.items():
+        copy = {k: ["P2" if k == "program_id" else f"{v}-2" if k in keys else v for v in values]
+                for k, values in t[name].items()}
+        t[name] = {k: values + copy[k] for k, values in t[name].items()}
+    t["programs"] = {"program_id": ["P1", "P2"], "name": ["Test CAR-T", "Copy"],
+                     "modality": ["autologous_cell", "autologous_cell"], "phase": ["phase_1", "phase_1"]}
+    ds = load(t)
+    both = {p["program_id"]: p for p in build_report(ds, TODAY, trend=False)["programs"]}
+    for pid in ("P1", "P2"):
+        alone = build_report(ds, TODAY, pid, trend=False)["programs"][0]
+        assert both[pid]["lenses"]["materials"] == alone["lenses"]["materials"]
+        assert [f for f in both[pid]["findings"] if f["lens"] == "materials"] == \
+            [f for f in alone["findings"] if f["lens"] == "materials"]
+    assert [m["material_id"] for m in both["P2"]["lenses"]["materials"]["material_list"]] == [
+        "MB-2", "MC-2", "MA-2", "MD-2"]
+    assert {u["batch_id"] for u in both["P1"]["lenses"]["materials"]["uses"]} == {"B1", "B2", "B3", "B4", "E1"}
+    assert [(f["code"], f["subject"]) for f in both["P2"]["findings"] if f["lens"] == "materials"] == [
+        ("MT001", "MB-2"), ("MT001", "MC-2"), ("MT002", "MC-2"), ("MT003", "MB-2")]
+
+
+def test_answers_are_cut_by_program_only_when_ordered_by_program():
+    ordered = pd.DataFrame({"program_id": ["P1", "P1", "P2"], "x": [1, 2, 3]})
+    assert materials_lens._by_program(ordered, ["x"]) == {"P1": [{"x": 1}, {"x": 2}], "P2": [{"x": 3}]}
+    assert materials_lens._by_program(ordered.iloc[0:0]) == {}
+    with pytest.raises(ValueError, match="not ordered by program"):
+        materials_lens._by_program(ordered.iloc[[0, 2, 1]])

@@ -5,10 +5,11 @@ common early-phase CMC issue; a lot made with an unqualified material cannot be 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from .lens import Groups, LensResult, plain, records
+from .lens import LensResult, records
 
 LENS = "materials"
 TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
@@ -58,38 +59,80 @@ def evaluate(ctx) -> dict[str, LensResult]:
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
     provided = all(ctx.ds.tables[name].status != "absent" for name in DATA_TABLES)
     unusable = any(ctx.ds.tables[name].status == "blocked" for name in DATA_TABLES)  # then unknown, not unassessed
-    materials = Groups(ctx.ds.query("materials_on_date", **params))
-    uses = Groups(ctx.ds.query("material_uses", **params))
-    switches = Groups(ctx.ds.query("new_supplier_materials", **params))
-    tiers = Groups(ctx.ds.query("material_tiers_by_batch", **params))
+    materials = _by_program(ctx.ds.query("materials_on_date", **params))
+    switches = _by_program(ctx.ds.query("new_supplier_materials", **params))
+    switched = {switch["material_id"] for rows in switches.values() for switch in rows}
+    uses, lots = _uses(ctx.ds.query("material_uses", **params), switched)
+    tiers = _by_program(ctx.ds.query("material_tiers_by_batch", **params), _TIER_COLUMNS)
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
-        mine = materials[pid]
-        if not provided or mine.empty:
-            out[pid] = LensResult(figures(mine.iloc[0:0], uses.empty, tiers.empty, False), [], assessed=unusable)
+        mine = materials.get(pid, [])
+        if not provided or not mine:
+            out[pid] = LensResult(figures([], [], [], False), [], assessed=unusable)
             continue
-        used = uses[pid]
-        found = (unqualified_lots(pid, mine, used) + below_phase_grade(ctx, program, mine)
-                 + lapsed_lots(pid, mine, used) + unapproved_suppliers(pid, switches[pid], used))
-        out[pid] = LensResult(figures(mine, used, tiers[pid], True), found)
+        cited = lots.get(pid, {})
+        by_id = {material["material_id"]: material for material in mine}
+        found = (unqualified_lots(pid, by_id, cited) + below_phase_grade(ctx, program, mine)
+                 + lapsed_lots(pid, by_id, cited) + unapproved_suppliers(pid, switches.get(pid, []), cited))
+        out[pid] = LensResult(figures(mine, uses.get(pid, []), tiers.get(pid, []), True), found)
+    return out
+
+
+# query answers as plain rows
+
+_MATERIAL_COLUMNS = ["material_id", "name", "supplier", "kind", "risk_tier", "grade", "qualified_on", "requalify_by",
+                     "change_id", "state", "batches", "gmp_batches", "first_used", "last_used"]
+_USE_COLUMNS = ["material_id", "batch_id", "purpose", "manufactured_on", "disposition", "material_lot", "state"]
+_TIER_COLUMNS = ["batch_id", "manufactured_on", "risk_tier", "materials", "state"]
+_LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
+
+
+def _by_program(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[str, list[dict]]:
+    """The answer's rows (of `columns` when given) converted once and cut into each program's run: converting
+    or filtering a frame per program cost more than the rows at a CDMO's hundreds of programs. Every query
+    orders by program first, so a program's rows are one slice."""
+    if frame.empty:
+        return {}
+    codes, programs = pd.factorize(frame["program_id"])
+    starts = (np.flatnonzero(np.diff(codes)) + 1).tolist()
+    if len(starts) != len(programs) - 1:
+        raise ValueError("the answer is not ordered by program")
+    rows = records(frame, columns)
+    bounds = [0, *starts, len(rows)]
+    return {pid: rows[start:end] for pid, start, end in zip(programs.tolist(), bounds, bounds[1:])}
+
+
+def _uses(frame: pd.DataFrame, switched: set[str]) -> tuple[dict, dict]:
+    """Each program's uses as the page shows them, and the GMP lots a finding may cite (`_gmp_lots`): made in
+    one function so that the million-row frame is freed as soon as both are made."""
+    return _by_program(frame, _USE_COLUMNS), _gmp_lots(frame, switched)
+
+
+def _gmp_lots(uses: pd.DataFrame, switched: set[str]) -> dict[str, dict[str, list[tuple[str, dict]]]]:
+    """Per program and material, the (state, evidence row) of each GMP use made with it not qualified, lapsed
+    or from a new supplier: the few uses a finding can cite, picked from the million in one pass."""
+    cited = uses[uses["gmp"] & ((uses["state"] != "qualified") | uses["material_id"].isin(switched))]
+    out: dict[str, dict[str, list[tuple[str, dict]]]] = {}
+    for pid, material_id, state, row in zip(cited["program_id"].tolist(), cited["material_id"].tolist(),
+                                            cited["state"].tolist(), records(cited, _LOT_COLUMNS)):
+        out.setdefault(pid, {}).setdefault(material_id, []).append((state, row))
     return out
 
 
 # figures
 
 
-def figures(materials: pd.DataFrame, uses: pd.DataFrame, tiers: pd.DataFrame, material_data: bool) -> dict:
+def figures(materials: list[dict], uses: list[dict], batch_tiers: list[dict], material_data: bool) -> dict:
     """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones."""
-    batch_tiers = records(tiers, ["batch_id", "manufactured_on", "risk_tier", "materials", "state"])
     per_batch: dict[str, dict] = {}
     for row in batch_tiers:
         batch = per_batch.setdefault(row["batch_id"], {"month": row["manufactured_on"][:7], "ok": True})
         batch["ok"] = batch["ok"] and row["state"] == "qualified"
     counts = {(t, s): 0 for t in TIERS for s in STATES}
-    for tier, state in zip(materials["risk_tier"], materials["state"]):
-        counts[(int(tier), state)] += 1
-    states = list(materials["state"])
+    for material in materials:
+        counts[(int(material["risk_tier"]), material["state"])] += 1
+    states = [material["state"] for material in materials]
     return {
         "material_data": material_data,
         "materials": len(materials),
@@ -100,11 +143,8 @@ def figures(materials: pd.DataFrame, uses: pd.DataFrame, tiers: pd.DataFrame, ma
         "gmp_batches_all_qualified": sum(b["ok"] for b in per_batch.values()),
         "share_gmp_batches_all_qualified": _share([b["ok"] for b in per_batch.values()]),
         "qualified_batches_by_month": by_month(per_batch.values()),
-        "material_list": records(materials, ["material_id", "name", "supplier", "kind", "risk_tier", "grade",
-                                            "qualified_on", "requalify_by", "change_id", "state", "batches",
-                                            "gmp_batches", "first_used", "last_used"]),
-        "uses": records(uses, ["material_id", "batch_id", "purpose", "manufactured_on", "disposition",
-                              "material_lot", "state"]),
+        "material_list": [{name: material[name] for name in _MATERIAL_COLUMNS} for material in materials],
+        "uses": uses,
         "batch_tiers": batch_tiers,
     }
 
@@ -134,12 +174,8 @@ def _lots(n: int) -> str:
     return f"{n} GMP lot{'s' if n != 1 else ''}"
 
 
-def _day(value) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def _span(days: pd.Series) -> str:
-    first, last = _day(days.min()), _day(days.max())
+def _span(days: list[str]) -> str:
+    first, last = min(days), max(days)
     return f"on {first}" if first == last else f"from {first} to {last}"
 
 
@@ -148,27 +184,46 @@ def _left_qa(n: int) -> str:
         f"{n} {'has' if n == 1 else 'have'} been released or administered"
 
 
-_LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
+def _in_state(lots: dict[str, list[tuple[str, dict]]], state: str) -> dict[str, list[dict]]:
+    """Each material's lots made while it was in `state`, materials in id order: one finding per material."""
+    out = {}
+    for material_id in sorted(lots):
+        rows = [row for made_in, row in lots[material_id] if made_in == state]
+        if rows:
+            out[material_id] = rows
+    return out
 
 
-def unqualified_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
-    bad = uses[uses["gmp"] & (uses["state"] == "not_qualified")]
+def _batches(rows: list[dict]) -> list[dict]:
+    """The first row of each lot: a lot made with two lots of one material counts once."""
+    first: dict[str, dict] = {}
+    for row in rows:
+        first.setdefault(row["batch_id"], row)
+    return list(first.values())
+
+
+def _released(batches: list[dict]) -> int:
+    return sum(batch["disposition"] in LEFT_QA for batch in batches)
+
+
+def unqualified_lots(program_id: str, materials: dict[str, dict], lots: dict) -> list[Finding]:
     out = []
-    for material_id, rows in bad.groupby("material_id", sort=True):
-        material = materials[materials["material_id"] == material_id].iloc[0]
-        batches = rows.drop_duplicates("batch_id")
-        left = int(batches["disposition"].isin(LEFT_QA).sum())
-        since = (f"it was qualified on {_day(material['qualified_on'])}, "
+    for material_id, rows in _in_state(lots, "not_qualified").items():
+        material = materials[material_id]
+        batches = _batches(rows)
+        left = _released(batches)
+        since = (f"it was qualified on {material['qualified_on']}, "
                  f"after {'that lot' if len(batches) == 1 else 'those lots'}"
-                 if pd.notna(material["qualified_on"]) else "it is still not qualified")
-        message = (f"{_named(material)} went into {_lots(len(batches))} made {_span(batches['manufactured_on'])} "
-                   f"before it was qualified; {since}, and {_left_qa(left)}.")
-        evidence = [{**row, "qualified_on": plain(material["qualified_on"])} for row in records(rows, _LOT_COLUMNS)]
+                 if material["qualified_on"] is not None else "it is still not qualified")
+        message = (f"{_named(material)} went into {_lots(len(batches))} made "
+                   f"{_span([b['manufactured_on'] for b in batches])} before it was qualified; {since}, and "
+                   f"{_left_qa(left)}.")
+        evidence = [{**row, "qualified_on": material["qualified_on"]} for row in rows]
         out.append(make(MT001, program_id, material_id, message, evidence, severity="high" if left else "medium"))
     return out
 
 
-def below_phase_grade(ctx, program, materials: pd.DataFrame) -> list[Finding]:
+def below_phase_grade(ctx, program, materials: list[dict]) -> list[Finding]:
     row = ctx.expectations.at(EXPECTATION, program.phase, program.modality)
     if row is None:
         return []
@@ -176,10 +231,10 @@ def below_phase_grade(ctx, program, materials: pd.DataFrame) -> list[Finding]:
     phase = _phase_words(program.phase)
     expectation = (f"At {phase}, every material of risk tier {row.threshold} or higher is GMP-grade or qualified "
                    f"(threshold: tier {row.threshold}, {row.severity}). {item.rationale}")
-    bad = materials[(materials["risk_tier"] >= row.threshold) & (materials["grade"] != "gmp")
-                    & (materials["state"] == "not_qualified") & (materials["current_phase_gmp_batches"] > 0)]
+    bad = [m for m in materials if m["risk_tier"] >= row.threshold and m["grade"] != "gmp"
+           and m["state"] == "not_qualified" and m["current_phase_gmp_batches"] > 0]
     out = []
-    for material in records(bad):
+    for material in bad:
         message = (f"{_named(material)} is {material['grade']}-grade and not qualified, yet went into "
                    f"{_lots(material['current_phase_gmp_batches'])} in {phase}; at {phase} a material of tier "
                    f"{row.threshold} or higher must be GMP-grade or qualified. Qualify or replace it before the "
@@ -191,32 +246,30 @@ def below_phase_grade(ctx, program, materials: pd.DataFrame) -> list[Finding]:
     return out
 
 
-def lapsed_lots(program_id: str, materials: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
-    bad = uses[uses["gmp"] & (uses["state"] == "lapsed")]
+def lapsed_lots(program_id: str, materials: dict[str, dict], lots: dict) -> list[Finding]:
     out = []
-    for material_id, rows in bad.groupby("material_id", sort=True):
-        material = materials[materials["material_id"] == material_id].iloc[0]
-        batches = rows.drop_duplicates("batch_id")
-        message = (f"{_named(material)} was past its requalify-by date ({_day(material['requalify_by'])}) when "
-                   f"{_lots(len(batches))} were made with it, the latest on {_day(batches['manufactured_on'].max())}; "
-                   "requalify it or stop using it.")
-        evidence = [{**row, "requalify_by": plain(material["requalify_by"])} for row in records(rows, _LOT_COLUMNS)]
+    for material_id, rows in _in_state(lots, "lapsed").items():
+        material = materials[material_id]
+        batches = _batches(rows)
+        message = (f"{_named(material)} was past its requalify-by date ({material['requalify_by']}) when "
+                   f"{_lots(len(batches))} were made with it, the latest on "
+                   f"{max(b['manufactured_on'] for b in batches)}; requalify it or stop using it.")
+        evidence = [{**row, "requalify_by": material["requalify_by"]} for row in rows]
         out.append(make(MT003, program_id, material_id, message, evidence))
     return out
 
 
-def unapproved_suppliers(program_id: str, switches: pd.DataFrame, uses: pd.DataFrame) -> list[Finding]:
+def unapproved_suppliers(program_id: str, switches: list[dict], lots: dict) -> list[Finding]:
     out = []
-    for switch in records(switches):
+    for switch in switches:
         fit = switch["change_type"] in SUPPLIER_CHANGE_TYPES
         approved = switch["approved_on"] if fit else None
         if approved is not None and approved <= switch["first_gmp_use"]:
             continue
-        lots = uses[(uses["material_id"] == switch["material_id"]) & uses["gmp"]]
-        if approved is not None:
-            lots = lots[pd.to_datetime(lots["manufactured_on"]) < pd.Timestamp(approved)]
-        batches = lots.drop_duplicates("batch_id")
-        left = int(batches["disposition"].isin(LEFT_QA).sum())
+        rows = [row for _, row in lots.get(switch["material_id"], [])
+                if approved is None or row["manufactured_on"] < approved]
+        batches = _batches(rows)
+        left = _released(batches)
         if switch["change_id"] is None:
             record = "no change record names it"
         elif not fit:
@@ -229,7 +282,7 @@ def unapproved_suppliers(program_id: str, switches: pd.DataFrame, uses: pd.DataF
                    f"{switch['previous_suppliers']} from {switch['first_gmp_use']}, but {record}. "
                    f"{_lots(len(batches))} {'was' if len(batches) == 1 else 'were'} made with it before an approved supplier change; {_left_qa(left)}.")
         evidence = [{**row, "previous_suppliers": switch["previous_suppliers"], "change_id": switch["change_id"],
-                     "approved_on": approved} for row in records(lots, _LOT_COLUMNS)]
+                     "approved_on": approved} for row in rows]
         out.append(make(MT004, program_id, switch["material_id"], message, evidence,
                         severity="high" if left else "medium"))
     return out
