@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from conftest import D, TODAY, minimal_tables, write_tables
-from readiness.checks import materials as materials_lens
 from readiness.checks.lens import LensResult
 from readiness.dataset import load_dataset
 from readiness.report import build_report
@@ -364,10 +362,3 @@ def test_each_program_of_a_portfolio_gets_its_own_materials_figures_and_findings
     assert [(f["code"], f["subject"]) for f in both["P2"]["findings"] if f["lens"] == "materials"] == [
         ("MT001", "MB-2"), ("MT001", "MC-2"), ("MT002", "MC-2"), ("MT003", "MB-2")]
 
-
-def test_answers_are_cut_by_program_only_when_ordered_by_program():
-    ordered = pd.DataFrame({"program_id": ["P1", "P1", "P2"], "x": [1, 2, 3]})
-    assert materials_lens._by_program(ordered, ["x"]) == {"P1": [{"x": 1}, {"x": 2}], "P2": [{"x": 3}]}
-    assert materials_lens._by_program(ordered.iloc[0:0]) == {}
-    with pytest.raises(ValueError, match="not ordered by program"):
-        materials_lens._by_program(ordered.iloc[[0, 2, 1]])

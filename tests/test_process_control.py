@@ -18,7 +18,7 @@ from scipy import stats
 
 from conftest import D, TODAY, minimal_tables, write_tables
 from test_cli import run_cli
-from readiness.checks.lens import SHARED_FROM, column_records, plain, records, records_without
+from readiness.checks.lens import SHARED_FROM, column_records, records, rows_by_program
 from readiness.checks.process_control import Settings
 from readiness.dataset import load_dataset
 from readiness.expectations import load_expectations
@@ -405,11 +405,19 @@ def test_rows_of_named_columns_hold_those_columns_in_that_order():
     assert records(frame, ["value", "batch_id"]) == [{"value": 1.5, "batch_id": "B1"},
                                                       {"value": None, "batch_id": None}]
     assert records(frame, ["value", "batch_id"]) == records(frame[["value", "batch_id"]])
-    assert records_without(frame, "program_id", "value") == [{"batch_id": "B1", "made": "2025-01-01"},
-                                                              {"batch_id": None, "made": None}]
     assert records(frame.iloc[0:0], ["batch_id"]) == []
-    assert [plain(v) for v in (pd.Timestamp("2025-01-01"), pd.NaT, np.int64(3), None, "x")] == [
-        "2025-01-01", None, 3, None, "x"]
+
+
+def test_rows_are_cut_by_program_whatever_the_order():
+    """An answer ordered by program is cut into slices; one that is not is grouped row by row, in row order."""
+    frame = pd.DataFrame({"program_id": ["P1", "P1", "P2", "P3"], "x": [1, 2, 3, 4]})
+    expected = {"P1": [{"x": 1}, {"x": 2}], "P2": [{"x": 3}], "P3": [{"x": 4}]}
+    assert rows_by_program(frame, ["x"]) == expected
+    shuffled = rows_by_program(frame.iloc[[0, 2, 3, 1]], ["x"])
+    assert shuffled == expected and list(shuffled) == ["P1", "P2", "P3"]
+    assert rows_by_program(frame.iloc[[2, 0, 1]], ["x"]) == {"P2": [{"x": 3}], "P1": [{"x": 1}, {"x": 2}]}
+    assert rows_by_program(frame.iloc[0:0]) == {}
+    assert rows_by_program(frame.iloc[[3]]) == {"P3": [{"program_id": "P3", "x": 4}]}
 
 
 def test_a_long_columns_equal_values_are_one_object_each():

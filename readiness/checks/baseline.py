@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
-from .lens import LensResult, grouped, plain_column, records
+from .lens import LensResult, grouped, plain_column, rows_by_program
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -88,13 +88,11 @@ CELL_STATES = ("present", "missing", "invalidated", "pending")
 def evaluate(ctx) -> dict[str, LensResult]:
     cells = _Cells(ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id,
                                 phases=list(PHASES), due_days=RESULTS_DUE_DAYS))
-    plan = grouped(records(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES))),
-                   "program_id")
+    plan = rows_by_program(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES)))
     # a few deviations for a whole portfolio: plain rows made once, not a frame per program
-    open_devs = grouped(records(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id)),
-                        "program_id")
-    at_disposition = grouped(records(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
-                                                  program_id=ctx.program_id)), "program_id")
+    open_devs = rows_by_program(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id))
+    at_disposition = rows_by_program(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
+                                                     program_id=ctx.program_id))
     out = {}
     for program in ctx.programs.itertuples(index=False):
         pid, phase, modality = program.program_id, program.phase, program.modality
@@ -142,9 +140,9 @@ class _Cells:
         self._columns.update(month=_months(cells["manufactured_on"]), bucket=plain_column(_buckets(cells)))
         self._spans = {pid: (rows[0], rows[-1] + 1)
                        for pid, rows in cells.groupby("program_id", sort=False).indices.items()}
-        self.batches = _plain_by_program(cells.drop_duplicates("batch_id"), _BATCH_KEYS)
-        self.gaps = _plain_by_program(cells[cells["state"] == "missing"], _GAP_EVIDENCE)
-        self.voided = _plain_by_program(cells[cells["cell"] == "invalidated"], _VOIDED_EVIDENCE)
+        self.batches = rows_by_program(cells.drop_duplicates("batch_id"), _BATCH_KEYS)
+        self.gaps = rows_by_program(cells[cells["state"] == "missing"], _GAP_EVIDENCE)
+        self.voided = rows_by_program(cells[cells["cell"] == "invalidated"], _VOIDED_EVIDENCE)
 
     def columns(self, program_id: str) -> dict[str, list]:
         start, end = self._spans.get(program_id, (0, 0))
@@ -155,14 +153,6 @@ def _months(made: pd.Series) -> list[str]:
     """Each row's month of manufacture as text, one object per month: a portfolio's results span a few dozen."""
     codes, months = pd.factorize(made.to_numpy().astype("datetime64[M]").view("int64"))
     return np.datetime_as_string(months.view("datetime64[M]"), unit="M").astype(object)[codes].tolist()
-
-
-def _plain_by_program(cells: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
-    """Plain rows of the columns, per program: made at once, as a frame per program cost more than its rows."""
-    out: dict[str, list[dict]] = {}
-    for program_id, row in zip(cells["program_id"].tolist(), records(cells, columns)):
-        out.setdefault(program_id, []).append(row)
-    return out
 
 
 def cell_states(cells: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
-from .lens import Groups, LensResult, grouped, records
+from .lens import Groups, LensResult, grouped, records, rows_by_program
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
@@ -82,9 +82,9 @@ CP003 = rule(
 def evaluate(ctx) -> dict[str, LensResult]:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
     # plain rows made once for every program and split by program: a frame, then rows, per program cost more
-    changes = grouped(records(ctx.ds.query("changes_on_date", **params)), "program_id")
-    months = grouped(records(ctx.ds.query("changes_by_month", **params)), "program_id")
-    batches = grouped(records(ctx.ds.query("process_version_batches", **params)), "program_id")
+    changes = rows_by_program(ctx.ds.query("changes_on_date", **params))
+    months = rows_by_program(ctx.ds.query("changes_by_month", **params))
+    batches = rows_by_program(ctx.ds.query("process_version_batches", **params))
     exposure = Groups(ctx.ds.query("change_exposure", **params), "change_id")  # change ids are unique
     series = lot_series(ctx.ds.query("comparability_lots", **params))
     settings = ctx.expectations.settings

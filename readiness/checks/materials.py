@@ -5,11 +5,10 @@ common early-phase CMC issue; a lot made with an unqualified material cannot be 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..findings import Finding, make, rule
-from .lens import LensResult, records
+from .lens import LensResult, records, rows_by_program
 
 LENS = "materials"
 TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
@@ -59,11 +58,11 @@ def evaluate(ctx) -> dict[str, LensResult]:
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
     provided = all(ctx.ds.tables[name].status != "absent" for name in DATA_TABLES)
     unusable = any(ctx.ds.tables[name].status == "blocked" for name in DATA_TABLES)  # then unknown, not unassessed
-    materials = _by_program(ctx.ds.query("materials_on_date", **params))
-    switches = _by_program(ctx.ds.query("new_supplier_materials", **params))
+    materials = rows_by_program(ctx.ds.query("materials_on_date", **params))
+    switches = rows_by_program(ctx.ds.query("new_supplier_materials", **params))
     switched = {switch["material_id"] for rows in switches.values() for switch in rows}
     uses, lots = _uses(ctx.ds.query("material_uses", **params), switched)
-    tiers = _by_program(ctx.ds.query("material_tiers_by_batch", **params), _TIER_COLUMNS)
+    tiers = rows_by_program(ctx.ds.query("material_tiers_by_batch", **params), _TIER_COLUMNS)
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
@@ -88,25 +87,10 @@ _TIER_COLUMNS = ["batch_id", "manufactured_on", "risk_tier", "materials", "state
 _LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
 
 
-def _by_program(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[str, list[dict]]:
-    """The answer's rows (of `columns` when given) converted once and cut into each program's run: converting
-    or filtering a frame per program cost more than the rows at a CDMO's hundreds of programs. Every query
-    orders by program first, so a program's rows are one slice."""
-    if frame.empty:
-        return {}
-    codes, programs = pd.factorize(frame["program_id"])
-    starts = (np.flatnonzero(np.diff(codes)) + 1).tolist()
-    if len(starts) != len(programs) - 1:
-        raise ValueError("the answer is not ordered by program")
-    rows = records(frame, columns)
-    bounds = [0, *starts, len(rows)]
-    return {pid: rows[start:end] for pid, start, end in zip(programs.tolist(), bounds, bounds[1:])}
-
-
 def _uses(frame: pd.DataFrame, switched: set[str]) -> tuple[dict, dict]:
     """Each program's uses as the page shows them, and the GMP lots a finding may cite (`_gmp_lots`): made in
     one function so that the million-row frame is freed as soon as both are made."""
-    return _by_program(frame, _USE_COLUMNS), _gmp_lots(frame, switched)
+    return rows_by_program(frame, _USE_COLUMNS), _gmp_lots(frame, switched)
 
 
 def _gmp_lots(uses: pd.DataFrame, switched: set[str]) -> dict[str, dict[str, list[tuple[str, dict]]]]:

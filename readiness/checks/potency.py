@@ -15,7 +15,7 @@ import pandas as pd
 from ..contract import PHASE_WORDS
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
-from .lens import LensResult, records
+from .lens import LensResult, rows_by_program
 
 LENS = "potency"
 TABLES = ("programs", "phase_history", "batches", "attributes", "assays", "results", "mechanisms")
@@ -81,14 +81,14 @@ _UNMEASURED = (("administered", "high", "their potency can never be measured now
 
 def evaluate(ctx) -> dict[str, LensResult]:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
-    assays = _by_program(ctx.ds.query("potency_assay_stages", **params), _ASSAY_COLUMNS)
-    mechanisms = _by_program(ctx.ds.query("program_mechanisms", program_id=ctx.program_id), ["mechanism"])
+    assays = rows_by_program(ctx.ds.query("potency_assay_stages", **params), _ASSAY_COLUMNS)
+    mechanisms = rows_by_program(ctx.ds.query("program_mechanisms", program_id=ctx.program_id), ["mechanism"])
     batches = ctx.ds.query("batch_potency", **params)
     months = _months(batches)
-    unmeasured = {disposition: _by_program(batches[batches["state"] == f"none_{disposition}"], _BATCH_COLUMNS)
+    unmeasured = {disposition: rows_by_program(batches[batches["state"] == f"none_{disposition}"], _BATCH_COLUMNS)
                   for disposition, _, _ in _UNMEASURED}
-    trend = _by_program(ctx.ds.query("potency_trend", **params), _TREND_COLUMNS)
-    phases = _by_program(ctx.ds.query("phase_changes", **params), ["phase", "started_on"])
+    trend = rows_by_program(ctx.ds.query("potency_trend", **params), _TREND_COLUMNS)
+    phases = rows_by_program(ctx.ds.query("phase_changes", **params), ["phase", "started_on"])
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
@@ -96,15 +96,6 @@ def evaluate(ctx) -> dict[str, LensResult]:
                         [row["mechanism"] for row in mechanisms.get(pid, [])], months.get(pid, Counter()),
                         {disposition: rows.get(pid, []) for disposition, rows in unmeasured.items()})
         out[pid] = LensResult(mine.figures(trend.get(pid, []), phases.get(pid, [])), mine.findings())
-    return out
-
-
-def _by_program(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[dict]]:
-    """Each program's rows of `columns`, as plain rows: converted once for every program, because a frame per
-    program cost more in pandas' overhead than its few rows are worth."""
-    out: dict[str, list[dict]] = {}
-    for pid, row in zip(frame["program_id"].tolist(), records(frame, columns)):
-        out.setdefault(pid, []).append(row)
     return out
 
 
