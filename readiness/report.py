@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import __version__
 from .checks import LENS_MODULES
+from .checks.ahead import Ahead, Questions
 from .checks.lens import records
 from .expectations import Expectations, load_expectations
 from .findings import sort_key
@@ -45,6 +46,10 @@ class Context:
     program_id: str | None
     programs: pd.DataFrame  # program_id, modality, phase (in force on as_of), ...
     expectations: Expectations
+    ahead: Ahead
+
+    def answers(self, questions: Questions) -> dict[str, pd.DataFrame]:
+        return self.ahead.answers(questions)
 
 
 def build_report(ds, as_of: date, program_id: str | None = None, expectations: Expectations | None = None,
@@ -143,8 +148,16 @@ def _judged(ds, as_of: date, program_id: str | None, expectations: Expectations,
         frame = ds.query("program_phases", as_of=as_of, program_id=program_id)
         if program_id is not None and frame.empty:
             raise UnknownProgram(program_id)
-        ctx = Context(ds, as_of, program_id, frame, expectations)
-        evaluated = {m.LENS: m.evaluate(ctx) for m in sorted(modules, key=lambda m: m.LENS != BUILT_FIRST)}
+        ordered = sorted(modules, key=lambda m: m.LENS != BUILT_FIRST)
+        evaluated = {}
+        with Ahead(ds) as ahead:
+            ctx = Context(ds, as_of, program_id, frame, expectations, ahead)
+            for lens, following in zip(ordered, [*ordered[1:], None]):
+                # asked while this lens judges (readiness/checks/ahead.py), but not while the lens built first
+                # charts: its points are a report's largest need, and a question's working memory would add to them
+                if following is not None and lens.LENS != BUILT_FIRST:
+                    ahead.ask(following.questions(ctx))
+                evaluated[lens.LENS] = lens.evaluate(ctx)
         results = {m.LENS: evaluated[m.LENS] for m in modules}
         blocked_tables = {name for name, t in ds.tables.items() if t.status == "blocked"}
         blocked = {m.LENS for m in modules if blocked_tables & set(m.TABLES)}

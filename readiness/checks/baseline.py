@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
+from .ahead import Questions
 from .lens import LensResult, grouped, plain_column, rows_by_program
 
 LENS = "baseline"
@@ -85,14 +86,22 @@ DV002 = rule(
 CELL_STATES = ("present", "missing", "invalidated", "pending")
 
 
+def questions(ctx) -> Questions:
+    on_day = dict(as_of=ctx.as_of, program_id=ctx.program_id)
+    return {
+        "cells": ("required_results", dict(on_day, phases=list(PHASES), due_days=RESULTS_DUE_DAYS)),
+        "plan": ("data_plan_categories", dict(program_id=ctx.program_id, phases=list(PHASES))),
+        "open_devs": ("open_deviations", on_day),
+        "at_disposition": ("deviations_at_disposition", on_day),
+    }
+
+
 def evaluate(ctx) -> dict[str, LensResult]:
-    cells = _Cells(ctx.ds.query("required_results", as_of=ctx.as_of, program_id=ctx.program_id,
-                                phases=list(PHASES), due_days=RESULTS_DUE_DAYS))
-    plan = rows_by_program(ctx.ds.query("data_plan_categories", program_id=ctx.program_id, phases=list(PHASES)))
+    answers = ctx.answers(questions(ctx))
+    cells = _Cells(answers.pop("cells"))
     # a few deviations for a whole portfolio: plain rows made once, not a frame per program
-    open_devs = rows_by_program(ctx.ds.query("open_deviations", as_of=ctx.as_of, program_id=ctx.program_id))
-    at_disposition = rows_by_program(ctx.ds.query("deviations_at_disposition", as_of=ctx.as_of,
-                                                     program_id=ctx.program_id))
+    plan, open_devs, at_disposition = (rows_by_program(answers[name]) for name in ("plan", "open_devs",
+                                                                                    "at_disposition"))
     out = {}
     for program in ctx.programs.itertuples(index=False):
         pid, phase, modality = program.program_id, program.phase, program.modality

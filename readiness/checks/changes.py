@@ -14,6 +14,7 @@ import pandas as pd
 from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
+from .ahead import Questions
 from .lens import Groups, LensResult, grouped, records, rows_by_program
 
 LENS = "changes"
@@ -79,14 +80,19 @@ CP003 = rule(
     "difference of means reaches beyond the equivalence margin.")
 
 
-def evaluate(ctx) -> dict[str, LensResult]:
+def questions(ctx) -> Questions:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
+    return {"changes": ("changes_on_date", params), "months": ("changes_by_month", params),
+            "batches": ("process_version_batches", params), "exposure": ("change_exposure", params),
+            "series": ("comparability_lots", params)}
+
+
+def evaluate(ctx) -> dict[str, LensResult]:
+    answers = ctx.answers(questions(ctx))
     # plain rows made once for every program and split by program: a frame, then rows, per program cost more
-    changes = rows_by_program(ctx.ds.query("changes_on_date", **params))
-    months = rows_by_program(ctx.ds.query("changes_by_month", **params))
-    batches = rows_by_program(ctx.ds.query("process_version_batches", **params))
-    exposure = Groups(ctx.ds.query("change_exposure", **params), "change_id")  # change ids are unique
-    series = lot_series(ctx.ds.query("comparability_lots", **params))
+    changes, months, batches = (rows_by_program(answers[name]) for name in ("changes", "months", "batches"))
+    exposure = Groups(answers["exposure"], "change_id")  # change ids are unique
+    series = lot_series(answers["series"])
     settings = ctx.expectations.settings
     out = {}
     for program in records(ctx.programs):

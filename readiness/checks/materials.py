@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Finding, make, rule
+from .ahead import Questions
 from .lens import LensResult, records, rows_by_program
 
 LENS = "materials"
@@ -54,15 +55,21 @@ MT004 = rule(
     "made with it. High when a lot made with it before approval has been released or administered, else medium.")
 
 
-def evaluate(ctx) -> dict[str, LensResult]:
+def questions(ctx) -> Questions:
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
+    return {"materials": ("materials_on_date", params), "switches": ("new_supplier_materials", params),
+            "uses": ("material_uses", params), "tiers": ("material_tiers_by_batch", params)}
+
+
+def evaluate(ctx) -> dict[str, LensResult]:
+    answers = ctx.answers(questions(ctx))
     provided = all(ctx.ds.tables[name].status != "absent" for name in DATA_TABLES)
     unusable = any(ctx.ds.tables[name].status == "blocked" for name in DATA_TABLES)  # then unknown, not unassessed
-    materials = rows_by_program(ctx.ds.query("materials_on_date", **params))
-    switches = rows_by_program(ctx.ds.query("new_supplier_materials", **params))
+    materials = rows_by_program(answers["materials"])
+    switches = rows_by_program(answers["switches"])
     switched = {switch["material_id"] for rows in switches.values() for switch in rows}
-    uses, lots = _uses(ctx.ds.query("material_uses", **params), switched)
-    tiers = rows_by_program(ctx.ds.query("material_tiers_by_batch", **params), _TIER_COLUMNS)
+    uses, lots = _uses(answers.pop("uses"), switched)
+    tiers = rows_by_program(answers.pop("tiers"), _TIER_COLUMNS)
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id

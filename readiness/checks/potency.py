@@ -15,6 +15,7 @@ import pandas as pd
 from ..contract import PHASE_WORDS
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
+from .ahead import Questions
 from .lens import LensResult, rows_by_program
 
 LENS = "potency"
@@ -79,16 +80,25 @@ _UNMEASURED = (("administered", "high", "their potency can never be measured now
                ("released", "medium", "test their retained samples before they go to a patient"))
 
 
-def evaluate(ctx) -> dict[str, LensResult]:
+def questions(ctx) -> Questions:
     params = dict(as_of=ctx.as_of, program_id=ctx.program_id)
-    assays = rows_by_program(ctx.ds.query("potency_assay_stages", **params), _ASSAY_COLUMNS)
-    mechanisms = rows_by_program(ctx.ds.query("program_mechanisms", program_id=ctx.program_id), ["mechanism"])
-    batches = ctx.ds.query("batch_potency", **params)
+    return {"assays": ("potency_assay_stages", params),
+            "mechanisms": ("program_mechanisms", dict(program_id=ctx.program_id)),
+            "batches": ("batch_potency", params),
+            "trend": ("potency_trend", params),
+            "phases": ("phase_changes", params)}
+
+
+def evaluate(ctx) -> dict[str, LensResult]:
+    answers = ctx.answers(questions(ctx))
+    assays = rows_by_program(answers["assays"], _ASSAY_COLUMNS)
+    mechanisms = rows_by_program(answers["mechanisms"], ["mechanism"])
+    batches = answers["batches"]
     months = _months(batches)
     unmeasured = {disposition: rows_by_program(batches[batches["state"] == f"none_{disposition}"], _BATCH_COLUMNS)
                   for disposition, _, _ in _UNMEASURED}
-    trend = rows_by_program(ctx.ds.query("potency_trend", **params), _TREND_COLUMNS)
-    phases = rows_by_program(ctx.ds.query("phase_changes", **params), ["phase", "started_on"])
+    trend = rows_by_program(answers["trend"], _TREND_COLUMNS)
+    phases = rows_by_program(answers["phases"], ["phase", "started_on"])
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id

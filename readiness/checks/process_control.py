@@ -23,6 +23,7 @@ import pandas as pd
 from ..contract import PHASE_WORDS
 from ..findings import Finding, make, rule
 from ..stats.control import BASELINE, FIXED, NELSON_RULES, IMRLimits, imr_limits, nelson_marks, ppk, rules_of
+from .ahead import Questions
 from .lens import Groups, LensResult, column_records, records
 
 LENS = "process_control"
@@ -452,9 +453,14 @@ def _text(value) -> str | None:
 
 # --- the lens ----------------------------------------------------------------------------------------------------
 
+def questions(ctx) -> Questions:
+    """The chart points are asked by `charts`, which the chart page shares; the versions can be asked ahead."""
+    return {"versions": ("control_process_versions", dict(as_of=ctx.as_of, program_id=ctx.program_id))}
+
+
 def evaluate(ctx) -> dict[str, LensResult]:
     settings = Settings.of(ctx.expectations.settings)
-    versions = ctx.ds.query("control_process_versions", as_of=ctx.as_of, program_id=ctx.program_id)
+    versions = ctx.answers(questions(ctx))["versions"]
     by_program: dict[str, list[Chart]] = {}
     for (pid, _), chart in charts(ctx.ds, ctx.as_of, ctx.program_id, settings, versions=versions).items():
         by_program.setdefault(pid, []).append(chart)
