@@ -362,3 +362,17 @@ def test_each_program_of_a_portfolio_gets_its_own_materials_figures_and_findings
     assert [(f["code"], f["subject"]) for f in both["P2"]["findings"] if f["lens"] == "materials"] == [
         ("MT001", "MB-2"), ("MT001", "MC-2"), ("MT002", "MC-2"), ("MT003", "MB-2")]
 
+
+
+def test_a_lot_made_with_two_lots_of_one_material_counts_once(load):
+    """The counts are of batches and of materials, not of bill-of-materials rows: B1 took MB from two lots."""
+    t = figures_tables()
+    for column, value in (("batch_id", "B1"), ("material_id", "MB"), ("material_lot", "MB-L2")):
+        t["material_usage"][column] = t["material_usage"][column] + [value]
+    figures = program(load(t))["lenses"]["materials"]
+    mb = next(m for m in figures["material_list"] if m["material_id"] == "MB")
+    assert (mb["batches"], mb["gmp_batches"]) == (3, 3)
+    assert [(r["batch_id"], r["risk_tier"], r["materials"]) for r in figures["batch_tiers"]
+            if r["batch_id"] == "B1"] == [("B1", 2, 1), ("B1", 4, 1)]
+    assert [u["material_lot"] for u in figures["uses"] if (u["batch_id"], u["material_id"]) == ("B1", "MB")] == [
+        "MB-L1", "MB-L2"]
