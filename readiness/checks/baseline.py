@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
 from .ahead import Questions
-from .lens import LensResult, grouped, plain_column, rows_by_program
+from .lens import LensResult, grouped, plain_column, rows_by_program, without
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -99,9 +99,9 @@ def questions(ctx) -> Questions:
 def evaluate(ctx) -> dict[str, LensResult]:
     answers = ctx.answers(questions(ctx))
     cells = _Cells(answers.pop("cells"))
-    # a few deviations for a whole portfolio: plain rows made once, not a frame per program
-    plan, open_devs, at_disposition = (rows_by_program(answers[name]) for name in ("plan", "open_devs",
-                                                                                    "at_disposition"))
+    # a few rows for a whole portfolio: plain rows made once, not a frame per program
+    plan = rows_by_program(answers["plan"])
+    open_devs, at_disposition = rows_by_program(answers["open_devs"]), rows_by_program(answers["at_disposition"])
     out = {}
     for program in ctx.programs.itertuples(index=False):
         pid, phase, modality = program.program_id, program.phase, program.modality
@@ -113,7 +113,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
         figs = figures(cells.columns(pid), cells.batches.get(pid, []), gaps)
         figs.update(
             completeness_min=completeness_row.threshold if completeness_row else None,
-            open_deviations=[_without(d, ("program_id",)) for d in devs],
+            open_deviations=[without(d, "program_id") for d in devs],
             deviations_open=len(devs),
             deviations_overdue=sum(d["overdue"] for d in devs),
             batches_disposed_with_open_deviation=len({d["batch_id"] for d in disposed if d["batch_id"] is not None}),
@@ -352,7 +352,7 @@ def disposition_findings(program_id: str, disposed: list[dict]) -> list[Finding]
         open_ones = "; ".join(f"{d['severity']} deviation {d['deviation_id']} ({d['title']}, opened {d['opened_on']})"
                               for d in rows)
         message = f"Batch {batch_id} was {first['disposition']} {on} while {open_ones} was open."
-        out.append(make(DV001, program_id, batch_id, message, [_without(d, ("program_id",)) for d in rows]))
+        out.append(make(DV001, program_id, batch_id, message, [without(d, "program_id") for d in rows]))
     return out
 
 
@@ -364,10 +364,6 @@ def overdue(devs: list[dict], row) -> list[dict]:
         limit = None if limit is None else int(limit)
         out.append({**d, "max_open_days": limit, "overdue": limit is not None and d["age_days"] > limit})
     return out
-
-
-def _without(row: dict, names: tuple[str, ...]) -> dict:
-    return {k: v for k, v in row.items() if k not in names}
 
 
 def overdue_findings(program_id: str, phase: str, devs: list[dict], row) -> list[Finding]:
@@ -383,7 +379,7 @@ def overdue_findings(program_id: str, phase: str, devs: list[dict], row) -> list
                    f"closes within {d['max_open_days']} days.")
         limits = ", ".join(f"{k} {v} days" for k, v in row.threshold.items())
         expectation = f"At {PHASE_WORDS[phase]} a deviation closes within {limits}."
-        evidence = [_without(e, ("program_id", "overdue")) for e in devs if e["deviation_id"] == d["deviation_id"]]
+        evidence = [without(e, "program_id", "overdue") for e in devs if e["deviation_id"] == d["deviation_id"]]
         out.append(make(DV002, program_id, d["deviation_id"], message, evidence, severity=row.severity,
                         expectation=expectation))
     return out

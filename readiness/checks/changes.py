@@ -15,7 +15,7 @@ from ..contract import CHANGE_TYPES, PHASE_WORDS, RISKS
 from ..findings import Finding, make, rule
 from ..stats.comparability import EQUIVALENT, INSUFFICIENT, NOT_SHOWN, quality_range, tost_equivalence
 from .ahead import Questions
-from .lens import Groups, LensResult, grouped, records, rows_by_program
+from .lens import Groups, LensResult, grouped, records, rows_by_program, without
 
 LENS = "changes"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "changes")
@@ -139,7 +139,7 @@ def lot_series(lots: pd.DataFrame) -> dict[str, dict]:
 
 
 def open_change_figures(changes: list[dict], judge: _Judge) -> dict:
-    rows = [{k: v for k, v in change.items() if k != "program_id"} for change in changes]
+    rows = [without(change, "program_id") for change in changes]
     for row in rows:
         row["allowed_days"] = judge.allowed_days(row["risk"]) if row["is_open"] else None
         row["completed_after_implementation"] = bool(

@@ -78,6 +78,11 @@ def rows_by_program(frame: pd.DataFrame, columns: list[str] | None = None) -> di
     return out
 
 
+def without(row: dict, *names: str) -> dict:
+    """A plain row without `names`: a program's rows carry the program id they are filed under."""
+    return {k: v for k, v in row.items() if k not in names}
+
+
 def column_records(columns: dict[str, np.ndarray]) -> list[dict]:
     """`records` of plain arrays: a finding's few rows cut from a control chart's points, where a frame per
     finding cost more than the finding."""
