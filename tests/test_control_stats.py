@@ -13,9 +13,12 @@ from readiness.stats.control import (
     WESTERN_ELECTRIC,
     control_chart,
     imr_limits,
+    imr_limits_of_series,
     nelson_marks,
     nelson_signals,
+    pattern_span,
     ppk,
+    ppk_of_series,
     rules_of,
 )
 
@@ -247,6 +250,42 @@ def test_ppk_needs_enough_lots_and_a_limit():
     assert ppk(TWENTY).reason == "no specification limits"
     with pytest.raises(ValueError):
         ppk(TWENTY, lower=15.0, upper=6.0)
+
+
+def test_many_series_at_once_are_bit_for_bit_one_call_each():
+    """Baselines and Ppk of series end to end, reduced together by length, equal a call per series exactly:
+    equal lengths, lengths either side of the baseline and the minimum, no variation, no or reversed limits."""
+    rng = np.random.default_rng(7)
+    lengths = [0, 1, 4, 5, 6, 20, 20, 21, 37, 20, 3, 8, 8, 500, 5]
+    series = [rng.normal(50, 3, n) * rng.uniform(0.01, 100) for n in lengths]
+    series[9] = np.full(20, 4.5)  # no lot-to-lot variation
+    values = np.concatenate(series)
+    stops = np.cumsum(lengths).tolist()
+    bounds = list(zip([0, *stops[:-1]], stops))
+    assert imr_limits_of_series(values, bounds, 20, 5) == [imr_limits(x, 20, 5) for x in series]
+    lower = [40.0, None, 30.0, None, 45.0, 10.0, None, 47.0, 40.0, 4.0, 40.0, 50.0, 50.0, 0.0, 60.0]
+    upper = [60.0, None, None, 70.0, 55.0, 5000.0, 60.0, 53.0, 60.0, 5.0, 60.0, 50.0, None, 9000.0, 55.0]
+    found = ppk_of_series(values, bounds, lower, upper, min_n=5, confidence=0.9)
+    for x, low, high, capability in zip(series, lower, upper, found):
+        if low is not None and high is not None and not low < high:
+            assert capability.reason == "the lower specification limit must be below the upper one"
+            assert capability.n == len(x) and capability.ppk is None
+            with pytest.raises(ValueError, match="must be below"):
+                ppk(x, low, high, min_n=5, confidence=0.9)
+        else:
+            assert capability == ppk(x, low, high, min_n=5, confidence=0.9)
+    assert [c.reason for c in found[:4]] == ["not enough lots (n = 0, need 5)", "no specification limits",
+                                             "not enough lots (n = 4, need 5)", None]
+    assert found[9].reason == "no lot-to-lot variation (SD is 0)"
+
+
+def test_a_patterns_span_is_its_run_or_window():
+    """How far a point's rules can look: Nelson's defaults, a run set by the caller, one point for rule 1."""
+    assert pattern_span() == 9  # Western Electric set: rule 2's run of 9 (windows of 3 and 5)
+    assert pattern_span((1, 2, 5, 6), {2: {"run": 8}}) == 8
+    assert pattern_span((1,)) == 1
+    assert [pattern_span((r,)) for r in NELSON_RULES] == [1, 9, 6, 14, 3, 5, 15, 8]
+    assert pattern_span(NELSON_RULES) == 15
 
 
 # --- Control chart frame -------------------------------------------------------------------------------------------

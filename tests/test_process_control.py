@@ -191,6 +191,42 @@ def test_rule_2_run_length_and_rules_come_from_the_settings(judge, tmp_path):
     assert judge(pc_tables(run), expectations=load_expectations(path), name="rule1")[1] == []
 
 
+def test_a_run_that_began_before_the_recent_lots_marks_them(judge, tmp_path, small):
+    """Eight in a row above the centre, lots 6 to 13: the lens judges the recent lots 9 to 13 only, and still sees
+    that they close a run of 8 (five of them alone would not break rule 2)."""
+    t = pc_tables(BASE + [81.5, 81.2, 81.8, 81.4, 81.6, 81.3, 81.7, 81.5])  # centre 81, within 1 sigma (1.995)
+    figures, found = judge(t)
+    assert attribute(figures)["signal_lots"] == ["B09", "B10", "B11", "B12", "B13"]
+    assert found[0]["evidence"][0]["rules"] == "2"
+    frame = chart_frame(load_dataset(write_tables(tmp_path / "chart", t), TODAY), TODAY, "P1", "viability", small)
+    assert list(frame["rules"]) == [""] * 5 + ["2"] * 8
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rules_of_the_recent_lots_alone_are_those_of_the_whole_chart(tmp_path, small, seed):
+    """Charts judged for their recent lots only (as the lens judges) mark those lots exactly as the whole chart
+    does, with every rule on, versions made side by side and approved limits from mid-chart."""
+    from readiness.checks.process_control import charts
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    versions = ["v1"] * 3 + ["v2"] * 44 + [rng.choice(["v1", "v2"]) for _ in range(n - 47)]  # v1 comes back
+    t = pc_tables((81 + rng.normal(0, 2, n) + np.linspace(0, 4, n)).round(2).tolist(), versions=versions)
+    t["control_limits"] = fixed(made(45))
+    ds = load_dataset(write_tables(tmp_path / "d", t), TODAY)
+    marked = 0
+    for run in (3, 8):
+        settings = Settings.of({**small.settings, "control_baseline_lots": 12, "nelson_rules": list(range(1, 9)),
+                                "nelson_rule2_run": run})
+        whole = charts(ds, TODAY, "P1", settings)[("P1", "viability")]
+        recent = charts(ds, TODAY, "P1", settings, recent_only=True)[("P1", "viability")]
+        assert list(recent.recent["rules"]) == list(whole.recent["rules"]) == list(whole.points["rules"][-12:])
+        marked += int((whole.recent["rules"] != "").sum())
+        with pytest.raises(RuntimeError, match="recent lots only"):
+            recent.points["rules"]
+    assert marked > 0
+
+
 # --- approved limits ----------------------------------------------------------------------------------------------
 
 def fixed(approved_on, center=81.0, lower=78.0, upper=84.0):

@@ -22,7 +22,10 @@ import pandas as pd
 
 from ..contract import PHASE_WORDS
 from ..findings import Finding, make, rule
-from ..stats.control import BASELINE, FIXED, NELSON_RULES, IMRLimits, imr_limits, nelson_marks, ppk, rules_of
+from ..stats.control import (
+    BASELINE, FIXED, NELSON_RULES, Capability, IMRLimits, imr_limits, imr_limits_of_series, nelson_marks,
+    pattern_span, ppk_of_series, rules_of,
+)
 from .ahead import Questions
 from .lens import Groups, LensResult, column_records, records
 
@@ -128,10 +131,15 @@ class Chart:
     lower_spec: float | None
     upper_spec: float | None
     current_version: str | None
-    points: Mapping[str, np.ndarray]  # one entry per lot, in lot order, for each of CHART_COLUMNS
+    points: _ChartPoints  # one entry per lot, in lot order, for each of CHART_COLUMNS
     baseline: IMRLimits  # the current version's baseline limits
     limits: IMRLimits  # in force now for the current version: approved, else the baseline
     approval: dict | None  # the approved row behind `limits`, if any
+
+    @property
+    def recent(self) -> _ChartPoints:
+        """The points of the recent lots only, which is all the findings look at: a chart has hundreds of lots."""
+        return self.points.last(self.points.table.recent_n)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -149,9 +157,11 @@ LOT_COLUMNS = ("batch_id", "purpose", "process_version", "disposition")
 
 
 def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str | None = None,
-           versions: pd.DataFrame | None = None) -> dict:
+           versions: pd.DataFrame | None = None, recent_only: bool = False) -> dict:
     """Every charted attribute, {(program_id, attribute): Chart}; the lens and the chart page share it.
-    `versions` is the `control_process_versions` answer, when the caller has asked it already.
+    `versions` is the `control_process_versions` answer, when the caller has asked it already. With
+    `recent_only`, run rules are checked for each chart's recent lots only (`Chart.recent`), all the lens judges:
+    a chart drawn needs them for every lot, a portfolio's ten million points do not.
 
     The points of all charts are computed together, column by column, and come from the database as numbers:
     a CDMO's portfolio has thousands of charts and millions of points, and a pass per chart, or a text value
@@ -177,11 +187,12 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
     chart = _rows_of(attributes["chart"], chart)
     columns = {name: lots[name].to_numpy(dtype=object) for name in LOT_COLUMNS}
     columns["manufactured_on"] = lots["manufactured_on"].to_numpy("datetime64[D]")
-    columns["version"] = pd.factorize(columns["process_version"], use_na_sentinel=False)[0]
+    columns["version"], version_names = pd.factorize(columns["process_version"], use_na_sentinel=False)
     meta = {name: attributes[name].to_numpy(dtype=object) for name in ("program_id", "attribute", "kind", "unit")}
     lower, upper = _spec(attributes["lower_limit"]), _spec(attributes["upper_limit"])
     table, version_limits = _points(value, tested_on, lot, columns, chart, meta, lower, upper, approvals, introduced,
-                                    settings)
+                                    settings, recent_only)
+    version_code = {name: code for code, name in enumerate(version_names)}
     out = {}
     for start, stop in _groups(chart):
         row = chart[start]
@@ -191,7 +202,8 @@ def charts(ds, as_of, program_id: str | None, settings: Settings, attribute: str
         mine = approvals.get((pid, name, version), [])
         approval = mine[-1] if mine else None
         out[(pid, name)] = Chart(name, meta["kind"][row], _text(meta["unit"][row]), _number(lower[row]),
-                                 _number(upper[row]), version, _ChartPoints(table, start, stop), baseline,
+                                 _number(upper[row]), version,
+                                 _ChartPoints(table, start, stop, version=version_code.get(version, -1)), baseline,
                                  _fixed(approval, settings) if approval else baseline, approval)
     return out
 
@@ -242,7 +254,8 @@ SLICE_POINTS = 1_000_000  # points worked on at once (whole charts): bounds a po
 
 def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray],
             chart: np.ndarray, meta: dict[str, np.ndarray], lower: np.ndarray, upper: np.ndarray,
-            approvals: dict[tuple, list[dict]], introduced: dict, settings: Settings) -> tuple[_PointTable, dict]:
+            approvals: dict[tuple, list[dict]], introduced: dict, settings: Settings,
+            recent_only: bool) -> tuple[_PointTable, dict]:
     """The I-MR points of every chart, and each version's baseline limits {(program, attribute, version): limits}.
 
     A point has its `value`, `tested_on`, the row of `lots` (one entry per lot) it was measured on and the row
@@ -254,7 +267,7 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
     stored, segments, version_limits = {"value": value, "tested_on": tested_on, "lot": lot}, [], {}
     for start, stop in _slices(chart, SLICE_POINTS):
         part, mine = _slice_points(value[start:stop], lot[start:stop], lots, chart[start:stop], meta, approvals,
-                                   introduced, settings, version_limits)
+                                   introduced, settings, version_limits, recent_only)
         part["segment"] += len(segments)
         segments += mine
         for name, column in part.items():  # filled in place: the slices and their concatenation never coexist
@@ -262,7 +275,8 @@ def _points(value: np.ndarray, tested_on: np.ndarray, lot: np.ndarray, lots: dic
                 stored[name] = np.empty(len(chart), dtype=column.dtype)
             stored[name][start:stop] = column
     drawn, judged = _drawn(segments)
-    return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings), version_limits
+    return _PointTable(stored, lots, segments, drawn, judged, chart, lower, upper, settings, recent_only), \
+        version_limits
 
 
 def _slices(chart: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -283,7 +297,8 @@ def _drawn(segments: list[tuple]) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 def _slice_points(value: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray],
                   chart: np.ndarray, meta: dict[str, np.ndarray], approvals: dict[tuple, list[dict]],
-                  introduced: dict, settings: Settings, version_limits: dict) -> tuple[dict, list[tuple]]:
+                  introduced: dict, settings: Settings, version_limits: dict,
+                  recent_only: bool) -> tuple[dict, list[tuple]]:
     """The points of whole charts: their stored columns (`segment` counted from 0) and their segments, adding each
     version's baseline to `version_limits`.
 
@@ -306,11 +321,12 @@ def _slice_points(value: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray
     in_baseline = np.zeros(n, dtype=bool)
     segment_start = version_start.copy()
     segments = []  # (start, stop, limits, label, introduced_by)
-    for start, stop in _groups(key[order]):
+    versions = _groups(key[order])
+    baselines = imr_limits_of_series(x, versions, settings.baseline_n, settings.min_n)
+    for (start, stop), baseline in zip(versions, baselines):
         row = order[start]
         pid, attribute = meta["program_id"][chart[row]], meta["attribute"][chart[row]]
         name = lots["process_version"][lot[row]]
-        baseline = imr_limits(x[start:stop], settings.baseline_n, settings.min_n)
         version_limits[(pid, attribute, name)] = baseline
         by = introduced.get((pid, name))
         if baseline.sufficient:
@@ -333,6 +349,8 @@ def _slice_points(value: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray
     drawn, judged = _drawn(segments)
     marks = np.zeros(n, dtype=np.int16)
     where = judged[segment]
+    if recent_only:
+        where &= _near_recent(chart, order, settings.baseline_n, pattern_span(settings.rules, settings.params))
     marks[where] = nelson_marks(x[where], drawn["centre"][segment[where]], drawn["sigma"][segment[where]],
                                 segment_start[where], settings.rules, settings.params)
     stored = {"moving_range": moving_range, "in_baseline": in_baseline, "version_start": version_start,
@@ -342,6 +360,18 @@ def _slice_points(value: np.ndarray, lot: np.ndarray, lots: dict[str, np.ndarray
         in_lot_order[order] = np.arange(n)
         stored = {name: column[in_lot_order] for name, column in stored.items()}
     return stored, segments
+
+
+def _near_recent(chart: np.ndarray, order: np.ndarray, recent_n: int, span: int) -> np.ndarray:
+    """In `order`, the points within `span` - 1 of a recent lot (the last `recent_n` of its chart in lot order;
+    `chart` is in lot order). A point's run rules depend on no point further away (`pattern_span`), so the recent
+    lots' marks are exact when only these points are checked, even where the points checked skip some."""
+    n, starts = len(chart), _starts(chart)
+    stop_of = np.append(np.flatnonzero(starts)[1:], n)[np.cumsum(starts) - 1]  # where each point's chart ends
+    recent = (stop_of - np.arange(n) <= recent_n)[order]
+    seen = np.concatenate(([0], np.cumsum(recent)))
+    at = np.arange(n)
+    return seen[np.minimum(at + span, n)] > seen[np.maximum(at - span + 1, 0)]
 
 
 class _PointTable:
@@ -355,8 +385,8 @@ class _PointTable:
 
     def __init__(self, stored: dict[str, np.ndarray], lots: dict[str, np.ndarray], segments: list[tuple],
                  drawn: dict[str, np.ndarray], judged: np.ndarray, chart: np.ndarray, lower: np.ndarray,
-                 upper: np.ndarray, settings: Settings):
-        self.stored, self.lots, self.judged, self.chart = stored, lots, judged, chart
+                 upper: np.ndarray, settings: Settings, recent_only: bool):
+        self.stored, self.lots, self.judged, self.chart, self.recent_only = stored, lots, judged, chart, recent_only
         self.lower, self.upper, self.recent_n = lower, upper, settings.baseline_n
         self.per_segment = {
             **{name: drawn[name] for name in ("centre", "lcl", "ucl", "mr_ucl")},
@@ -366,8 +396,8 @@ class _PointTable:
         }
         self.rules, self.signal = _rule_words(stored["marks"], settings)
 
-    def column(self, name: str, start: int, stop: int) -> np.ndarray:
-        """One of CHART_COLUMNS for the points start..stop (one chart)."""
+    def column(self, name: str, first: int, start: int, stop: int) -> np.ndarray:
+        """One of CHART_COLUMNS for the points start..stop of the chart whose points are first..stop."""
         if name in self.STORED:
             return self.stored[name][start:stop]
         if name in self.PER_LOT:
@@ -376,11 +406,13 @@ class _PointTable:
         if name in self.PER_SEGMENT:
             return self.per_segment[name][segment]
         if name == "lot":
-            return np.arange(1, stop - start + 1)
+            return np.arange(start - first + 1, stop - first + 1)
         if name == "recent":
-            return np.arange(stop - start) >= stop - start - self.recent_n
+            return np.arange(start, stop) >= stop - self.recent_n
         if name == "mr_beyond":
             return self.stored["moving_range"][start:stop] > self.per_segment["mr_ucl"][segment]
+        if name in ("rules", "signal") and self.recent_only and start < stop - self.recent_n:
+            raise RuntimeError("run rules were checked for each chart's recent lots only (charts(recent_only=True))")
         if name == "rules":
             return self.rules[self.stored["marks"][start:stop]]
         if name == "signal":
@@ -399,13 +431,28 @@ class _PointTable:
 
 
 class _ChartPoints(Mapping):
-    """One chart's columns (CHART_COLUMNS), each made from the point table when read."""
+    """One chart's columns (CHART_COLUMNS), or those of its last lots (`last`), each made from the point table
+    when read. `version` is the code (`lots["version"]`) of the chart's current process version."""
 
-    def __init__(self, table: _PointTable, start: int, stop: int):
-        self.table, self.start, self.stop = table, start, stop
+    def __init__(self, table: _PointTable, first: int, stop: int, version: int, start: int | None = None):
+        self.table, self.first, self.stop, self.version = table, first, stop, version
+        self.start = first if start is None else start
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.table.column(name, self.start, self.stop)
+        return self.table.column(name, self.first, self.start, self.stop)
+
+    @property
+    def lots(self) -> int:
+        return self.stop - self.start
+
+    def last(self, n: int) -> _ChartPoints:
+        return _ChartPoints(self.table, self.first, self.stop, self.version, max(self.start, self.stop - n))
+
+    def current_values(self) -> np.ndarray:
+        """The values of the lots of the current process version, compared as codes: a chart has hundreds of
+        lots, and comparing their version names was a tenth of a portfolio's process-control time."""
+        table, span = self.table, slice(self.start, self.stop)
+        return table.stored["value"][span][table.lots["version"][table.stored["lot"][span]] == self.version]
 
     def __iter__(self):
         return iter(CHART_COLUMNS)
@@ -461,36 +508,40 @@ def questions(ctx) -> Questions:
 def evaluate(ctx) -> dict[str, LensResult]:
     settings = Settings.of(ctx.expectations.settings)
     versions = ctx.answers(questions(ctx))["versions"]
-    by_program: dict[str, list[Chart]] = {}
-    for (pid, _), chart in charts(ctx.ds, ctx.as_of, ctx.program_id, settings, versions=versions).items():
-        by_program.setdefault(pid, []).append(chart)
+    found = charts(ctx.ds, ctx.as_of, ctx.program_id, settings, versions=versions, recent_only=True)
+    by_program: dict[str, list[tuple[Chart, Capability]]] = {}
+    for (pid, _), chart, capability in zip(found, found.values(), _capabilities(list(found.values()), settings)):
+        by_program.setdefault(pid, []).append((chart, capability))
     versions_of = Groups(versions)
     out = {}
     for program in records(ctx.programs):
         pid = program["program_id"]
-        judged = [(chart, summary(chart, settings)) for chart in by_program.get(pid, [])]
+        judged = [(chart, summary(chart, capability)) for chart, capability in by_program.get(pid, [])]
         out[pid] = LensResult(figures(versions_of[pid], judged, settings),
                               findings(ctx, program, judged, settings))
     return out
 
 
-def summary(chart: Chart, settings: Settings) -> dict:
+def _capabilities(charts: list[Chart], settings: Settings) -> list[Capability]:
+    """Ppk of each chart's current version, all in one call: a portfolio has tens of thousands of charts."""
+    current = [chart.points.current_values() for chart in charts]
+    stops = np.cumsum([len(values) for values in current], dtype=np.int64).tolist()
+    return ppk_of_series(np.concatenate(current) if current else np.empty(0), list(zip([0, *stops[:-1]], stops)),
+                         [chart.lower_spec for chart in charts], [chart.upper_spec for chart in charts],
+                         settings.capability_min_n, CONFIDENCE)
+
+
+def summary(chart: Chart, capability: Capability) -> dict:
     """One attribute's figures: limits and state of its current version, recent signals, capability."""
-    points = chart.points
-    batch, version, value = points["batch_id"], points["process_version"], points["value"]
-    rules, recent, beyond_spec = points["rules"], points["recent"], points["out_of_spec"]
-    current = value[version == chart.current_version]
-    signals = np.flatnonzero(recent & (rules != ""))
-    out_of_spec = np.flatnonzero(recent & beyond_spec)
+    recent = chart.recent
+    batch, version, value = recent["batch_id"], recent["process_version"], recent["value"]
+    rules, beyond_spec = recent["rules"], recent["out_of_spec"]
+    signals = np.flatnonzero(rules != "")
+    out_of_spec = np.flatnonzero(beyond_spec)
     limits = chart.limits
-    try:
-        capability = ppk(current, chart.lower_spec, chart.upper_spec, settings.capability_min_n, CONFIDENCE)
-        cap = {"n": capability.n, "mean": capability.mean, "sd": capability.sd, "ppk": capability.ppk,
-               "ci_low": capability.ci_low, "ci_high": capability.ci_high, "confidence": CONFIDENCE,
-               "reason": capability.reason}
-    except ValueError as exc:  # e.g. equal lower and upper specification limits
-        cap = {"n": len(current), "mean": None, "sd": None, "ppk": None, "ci_low": None, "ci_high": None,
-               "confidence": CONFIDENCE, "reason": str(exc)}
+    cap = {"n": capability.n, "mean": capability.mean, "sd": capability.sd, "ppk": capability.ppk,
+           "ci_low": capability.ci_low, "ci_high": capability.ci_high, "confidence": CONFIDENCE,
+           "reason": capability.reason}
     if len(out_of_spec):
         state = OUT_OF_SPEC
     elif len(signals):
@@ -503,8 +554,7 @@ def summary(chart: Chart, settings: Settings) -> dict:
     wider = None
     if approval and chart.baseline.sufficient:
         wider = bool(limits.ucl - limits.lcl > chart.baseline.ucl - chart.baseline.lcl)
-    shown = np.flatnonzero(recent)
-    flags = np.where(beyond_spec[shown], OUT_OF_SPEC, np.where(rules[shown] != "", SIGNAL, ""))
+    flags = np.where(beyond_spec, OUT_OF_SPEC, np.where(rules != "", SIGNAL, ""))
     return {
         "attribute": chart.attribute,
         "unit": chart.unit,
@@ -512,8 +562,8 @@ def summary(chart: Chart, settings: Settings) -> dict:
         "lower_spec": chart.lower_spec,
         "upper_spec": chart.upper_spec,
         "process_version": chart.current_version,
-        "lots": len(current),
-        "lots_all_versions": len(value),
+        "lots": capability.n,
+        "lots_all_versions": chart.points.lots,
         "limits": {
             "source": "approved" if approval else (BASELINE if limits.sufficient else None),
             "centre": limits.centre, "lcl": limits.lcl, "ucl": limits.ucl, "sigma": limits.sigma,
@@ -532,7 +582,7 @@ def summary(chart: Chart, settings: Settings) -> dict:
         "out_of_spec_lots": [str(batch[i]) for i in out_of_spec],
         "capability": cap,
         "recent": [list(row) for row in  # lot and version are text, the value a float: already plain
-                   zip(batch[shown].tolist(), version[shown].tolist(), value[shown].tolist(), flags.tolist())],
+                   zip(batch.tolist(), version.tolist(), value.tolist(), flags.tolist())],
     }
 
 
@@ -577,8 +627,8 @@ def findings(ctx, program: dict, judged: list[tuple[Chart, dict]], settings: Set
 def _out_of_spec(pid: str, chart: Chart, s: dict) -> list[Finding]:
     if not s["out_of_spec"]:
         return []
-    points = chart.points
-    lots = _rows(chart, points["recent"] & points["out_of_spec"],
+    recent = chart.recent
+    lots = _rows(recent, recent["out_of_spec"],
                  ("batch_id", "process_version", "manufactured_on", "tested_on", "value", "lower_spec", "upper_spec",
                   "disposition"))
     exposed = [r["batch_id"] for r in lots if r["disposition"] in EXPOSED]
@@ -595,8 +645,8 @@ def _out_of_spec(pid: str, chart: Chart, s: dict) -> list[Finding]:
 def _signals(pid: str, chart: Chart, s: dict, settings: Settings) -> list[Finding]:
     if not s["signals"]:
         return []
-    points = chart.points
-    lots = _rows(chart, points["recent"] & (points["rules"] != ""),
+    recent = chart.recent
+    lots = _rows(recent, recent["rules"] != "",
                  ("batch_id", "process_version", "manufactured_on", "value", "limits_source", "centre", "lcl", "ucl",
                   "rules"))
     listed = ", ".join(f"{r['batch_id']} (rule{'s' if ',' in r['rules'] else ''} {r['rules']})"
@@ -610,9 +660,9 @@ def _signals(pid: str, chart: Chart, s: dict, settings: Settings) -> list[Findin
     return [make(PC002, pid, s["attribute"], message, lots)]
 
 
-def _rows(chart: Chart, where: np.ndarray, names: tuple[str, ...]) -> list[dict]:
-    """Evidence rows: the chart's lots at `where`, only the columns a finding shows."""
-    return column_records({name: chart.points[name][where] for name in names})
+def _rows(points: _ChartPoints, where: np.ndarray, names: tuple[str, ...]) -> list[dict]:
+    """Evidence rows: the lots at `where`, only the columns a finding shows."""
+    return column_records({name: points[name][where] for name in names})
 
 
 def _not_capable(pid: str, s: dict, row, phase: str) -> list[Finding]:

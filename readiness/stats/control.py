@@ -88,28 +88,55 @@ def imr_limits(values: Sequence[float] | np.ndarray | pd.Series, baseline_n: int
     Fewer than ``baseline_n`` lots give provisional limits; fewer than ``min_n`` give none. ``fixed`` =
     (centre, lower, upper) approved limits win over the data: sigma = (upper − lower) / 6 and MR-bar = 1.128·sigma.
     """
+    _check_baseline(baseline_n, min_n)
+    arr = _values(values)
+    if fixed is None:
+        return imr_limits_of_series(arr, [(0, len(arr))], baseline_n, min_n)[0]
+    centre, lower, upper = (float(v) for v in fixed)
+    if not lower < centre < upper or not math.isclose(centre - lower, upper - centre):
+        raise ValueError("fixed limits must be (centre, lower, upper) with the centre midway between them")
+    sigma = (upper - lower) / 6
+    return IMRLimits(source=FIXED, n=0, baseline_n=baseline_n, min_n=min_n, provisional=False,
+                     centre=centre, sigma=sigma, lcl=lower, ucl=upper, mr_bar=D2 * sigma, mr_lcl=0.0,
+                     mr_ucl=D4 * D2 * sigma)
+
+
+def imr_limits_of_series(values: Sequence[float] | np.ndarray, bounds: Sequence[tuple[int, int]],
+                         baseline_n: int = 20, min_n: int = 5) -> list[IMRLimits]:
+    """`imr_limits` of many series lying end to end in ``values``, series i at ``bounds[i]`` = [start, stop).
+
+    A portfolio has tens of thousands of process versions, and a call per version was a tenth of its process
+    control. Baselines of one length are reduced together as the rows of one array, which numpy sums exactly as
+    it sums each row alone: the limits are bit for bit those of one call per series.
+    """
+    _check_baseline(baseline_n, min_n)
+    arr = _values(values)
+    starts = np.array([start for start, _ in bounds], dtype=np.int64)
+    lengths = np.minimum(np.array([stop - start for start, stop in bounds], dtype=np.int64), baseline_n)
+    out: list[IMRLimits | None] = [None] * len(bounds)
+    for n in np.unique(lengths).tolist():
+        which = np.flatnonzero(lengths == n).tolist()
+        common = dict(source=BASELINE, n=n, baseline_n=baseline_n, min_n=min_n, provisional=n < baseline_n)
+        if n < min_n:
+            for i in which:
+                out[i] = IMRLimits(reason=_not_enough(n, min_n), **common)
+            continue
+        base = arr[starts[which][:, None] + np.arange(n)]
+        mr_bars, centres = np.abs(np.diff(base, axis=1)).mean(axis=1).tolist(), base.mean(axis=1).tolist()
+        for i, mr_bar, centre in zip(which, mr_bars, centres):
+            if mr_bar == 0:
+                out[i] = IMRLimits(reason="no lot-to-lot variation in the baseline (every moving range is 0)",
+                                   **common)
+                continue
+            sigma = mr_bar / D2
+            out[i] = IMRLimits(centre=centre, sigma=sigma, lcl=centre - 3 * sigma, ucl=centre + 3 * sigma,
+                               mr_bar=mr_bar, mr_lcl=0.0, mr_ucl=D4 * mr_bar, **common)
+    return out
+
+
+def _check_baseline(baseline_n: int, min_n: int) -> None:
     if not 2 <= min_n <= baseline_n:
         raise ValueError("need 2 <= min_n <= baseline_n: a moving range needs two lots")
-    arr = _values(values)
-    if fixed is not None:
-        centre, lower, upper = (float(v) for v in fixed)
-        if not lower < centre < upper or not math.isclose(centre - lower, upper - centre):
-            raise ValueError("fixed limits must be (centre, lower, upper) with the centre midway between them")
-        sigma = (upper - lower) / 6
-        return IMRLimits(source=FIXED, n=0, baseline_n=baseline_n, min_n=min_n, provisional=False,
-                         centre=centre, sigma=sigma, lcl=lower, ucl=upper, mr_bar=D2 * sigma, mr_lcl=0.0,
-                         mr_ucl=D4 * D2 * sigma)
-    base = arr[:baseline_n]
-    n = len(base)
-    common = dict(source=BASELINE, n=n, baseline_n=baseline_n, min_n=min_n, provisional=n < baseline_n)
-    if n < min_n:
-        return IMRLimits(reason=_not_enough(n, min_n), **common)
-    mr_bar = float(np.abs(np.diff(base)).mean())
-    if mr_bar == 0:
-        return IMRLimits(reason="no lot-to-lot variation in the baseline (every moving range is 0)", **common)
-    centre, sigma = float(base.mean()), mr_bar / D2
-    return IMRLimits(centre=centre, sigma=sigma, lcl=centre - 3 * sigma, ucl=centre + 3 * sigma,
-                     mr_bar=mr_bar, mr_lcl=0.0, mr_ucl=D4 * mr_bar, **common)
 
 
 def _params(rules: Iterable[int], params: Mapping[int, Mapping[str, float]] | None) -> dict[int, dict]:
@@ -203,6 +230,13 @@ def nelson_marks(values: Sequence[float] | np.ndarray, centre: Sequence[float] |
     return marks
 
 
+def pattern_span(rules: Iterable[int] = WESTERN_ELECTRIC,
+                 params: Mapping[int, Mapping[str, float]] | None = None) -> int:
+    """The most consecutive points one pattern of the rules spans (a run's length, a window's size): whether a
+    point breaks a rule depends on no point more than this, less one, before or after it."""
+    return max((p.get("run", p.get("window", 1)) for p in _params(rules, params).values()), default=1)
+
+
 def rules_of(marks: int) -> frozenset[int]:
     """The rule numbers set in one point's ``nelson_marks`` bits."""
     return frozenset(rule for rule in NELSON_RULES if marks >> rule & 1)
@@ -262,26 +296,61 @@ def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = 
 
     The CI is Ppk ± z·sqrt(1/(9n) + Ppk²/(2(n − 1))) (Bissell 1990), z the two-sided normal quantile.
     """
+    if lower is not None and upper is not None and not lower < upper:
+        raise ValueError(_REVERSED)
+    arr = _values(values)
+    return ppk_of_series(arr, [(0, len(arr))], [lower], [upper], min_n, confidence)[0]
+
+
+_REVERSED = "the lower specification limit must be below the upper one"
+
+
+def ppk_of_series(values: Sequence[float] | np.ndarray, bounds: Sequence[tuple[int, int]],
+                  lower: Sequence[float | None], upper: Sequence[float | None], min_n: int = 20,
+                  confidence: float = 0.95) -> list[Capability]:
+    """`ppk` of many series lying end to end in ``values``, series i at ``bounds[i]`` = [start, stop) against
+    ``lower[i]`` and ``upper[i]``; a series whose lower limit is not below its upper one gets that as its reason.
+
+    A portfolio has tens of thousands of charts. Series of one length are reduced together as the rows of one
+    array, which numpy sums exactly as it sums each row alone: each result is bit for bit a call of its own.
+    """
     if not 0 < confidence < 1:
         raise ValueError("confidence must be between 0 and 1")
     if min_n < 2:
         raise ValueError("min_n must be at least 2: an SD needs two lots")
-    if lower is not None and upper is not None and not lower < upper:
-        raise ValueError("the lower specification limit must be below the upper one")
     arr = _values(values)
-    n = len(arr)
-    common = dict(n=n, min_n=min_n, lower=lower, upper=upper, confidence=confidence)
-    if lower is None and upper is None:
-        return Capability(reason="no specification limits", **common)
-    if n < min_n:
-        return Capability(reason=_not_enough(n, min_n), **common)
-    mean, sd = float(arr.mean()), float(arr.std(ddof=1))
-    if sd == 0:
-        return Capability(reason="no lot-to-lot variation (SD is 0)", **common)
+    starts = np.array([start for start, _ in bounds], dtype=np.int64)
+    lengths = np.array([stop - start for start, stop in bounds], dtype=np.int64)
+    out: list[Capability | None] = [None] * len(bounds)
+    for n in np.unique(lengths).tolist():
+        which = np.flatnonzero(lengths == n).tolist()
+        if n >= min_n:
+            rows = arr[starts[which][:, None] + np.arange(n)]
+            means, sds = rows.mean(axis=1).tolist(), rows.std(axis=1, ddof=1).tolist()
+        else:
+            means = sds = [None] * len(which)
+        for k, i in enumerate(which):
+            low, high = lower[i], upper[i]
+            common = dict(n=n, min_n=min_n, lower=low, upper=high, confidence=confidence)
+            if low is None and high is None:
+                out[i] = Capability(reason="no specification limits", **common)
+            elif low is not None and high is not None and not low < high:
+                out[i] = Capability(reason=_REVERSED, **common)
+            elif n < min_n:
+                out[i] = Capability(reason=_not_enough(n, min_n), **common)
+            elif sds[k] == 0:
+                out[i] = Capability(reason="no lot-to-lot variation (SD is 0)", **common)
+            else:
+                out[i] = _capability(means[k], sds[k], common)
+    return out
+
+
+def _capability(mean: float, sd: float, common: dict) -> Capability:
+    lower, upper, n = common["lower"], common["upper"], common["n"]
     ppl = None if lower is None else (mean - lower) / (3 * sd)
     ppu = None if upper is None else (upper - mean) / (3 * sd)
     value = min(v for v in (ppl, ppu) if v is not None)
-    half = _two_sided_z(confidence) * math.sqrt(1 / (9 * n) + value ** 2 / (2 * (n - 1)))
+    half = _two_sided_z(common["confidence"]) * math.sqrt(1 / (9 * n) + value ** 2 / (2 * (n - 1)))
     return Capability(mean=mean, sd=sd, ppl=ppl, ppu=ppu, ppk=value, ci_low=value - half, ci_high=value + half,
                       **common)
 
