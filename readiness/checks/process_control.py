@@ -442,7 +442,7 @@ class _ChartPoints(Mapping):
         return self.table.column(name, self.first, self.start, self.stop)
 
     @property
-    def lots(self) -> int:
+    def lot_count(self) -> int:
         return self.stop - self.start
 
     def last(self, n: int) -> _ChartPoints:
@@ -563,7 +563,7 @@ def summary(chart: Chart, capability: Capability) -> dict:
         "upper_spec": chart.upper_spec,
         "process_version": chart.current_version,
         "lots": capability.n,
-        "lots_all_versions": chart.points.lots,
+        "lots_all_versions": chart.points.lot_count,
         "limits": {
             "source": "approved" if approval else (BASELINE if limits.sufficient else None),
             "centre": limits.centre, "lcl": limits.lcl, "ucl": limits.ucl, "sigma": limits.sigma,
