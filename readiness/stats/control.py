@@ -268,7 +268,7 @@ class Capability:
     """Ppk with a two-sided confidence interval (Bissell's approximation).
 
     ``ppl``/``ppu`` are the sides against the limits given (None for a missing limit). When ``reason`` is set
-    (no limits, too few lots, no variation) the statistics are None.
+    (no limits, limits reversed in `ppk_of_series`, too few lots, no variation) the statistics are None.
     """
 
     n: int
@@ -290,6 +290,9 @@ class Capability:
         return self.reason is None
 
 
+_REVERSED = "the lower specification limit must be below the upper one"
+
+
 def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = None, upper: float | None = None,
         min_n: int = 20, confidence: float = 0.95) -> Capability:
     """Ppk = min((USL − mean)/3s, (mean − LSL)/3s), s the overall SD (ddof=1); one-sided with one limit.
@@ -300,9 +303,6 @@ def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = 
         raise ValueError(_REVERSED)
     arr = _values(values)
     return ppk_of_series(arr, [(0, len(arr))], [lower], [upper], min_n, confidence)[0]
-
-
-_REVERSED = "the lower specification limit must be below the upper one"
 
 
 def ppk_of_series(values: Sequence[float] | np.ndarray, bounds: Sequence[tuple[int, int]],
