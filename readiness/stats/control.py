@@ -88,10 +88,10 @@ def imr_limits(values: Sequence[float] | np.ndarray | pd.Series, baseline_n: int
     Fewer than ``baseline_n`` lots give provisional limits; fewer than ``min_n`` give none. ``fixed`` =
     (centre, lower, upper) approved limits win over the data: sigma = (upper − lower) / 6 and MR-bar = 1.128·sigma.
     """
-    _check_baseline(baseline_n, min_n)
-    arr = _values(values)
     if fixed is None:
-        return imr_limits_of_series(arr, [(0, len(arr))], baseline_n, min_n)[0]
+        return imr_limits_of_series(values, [(0, len(values))], baseline_n, min_n)[0]
+    _check_baseline(baseline_n, min_n)
+    _values(values)
     centre, lower, upper = (float(v) for v in fixed)
     if not lower < centre < upper or not math.isclose(centre - lower, upper - centre):
         raise ValueError("fixed limits must be (centre, lower, upper) with the centre midway between them")
@@ -301,8 +301,7 @@ def ppk(values: Sequence[float] | np.ndarray | pd.Series, lower: float | None = 
     """
     if lower is not None and upper is not None and not lower < upper:
         raise ValueError(_REVERSED)
-    arr = _values(values)
-    return ppk_of_series(arr, [(0, len(arr))], [lower], [upper], min_n, confidence)[0]
+    return ppk_of_series(values, [(0, len(values))], [lower], [upper], min_n, confidence)[0]
 
 
 def ppk_of_series(values: Sequence[float] | np.ndarray, bounds: Sequence[tuple[int, int]],
