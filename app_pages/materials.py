@@ -84,6 +84,6 @@ if not materials.empty:
         st.markdown(f"**{m['name']}** from {m['supplier']} · {m['program_id']} · tier {m['risk_tier']}, "
                     f"{m['grade']} grade · {lens.STATE_LABELS[m['state']]} · qualified on "
                     f"{m['qualified_on'] or '—'} · requalify by {m['requalify_by'] or '—'}")
-        lots = lens.material_lots(report, chosen)
+        lots = lens.material_lots(ds, v.as_of, chosen)
         st.dataframe(lots, hide_index=True, width="stretch")
         widgets.download(lots, f"material_{chosen}_lots.csv")

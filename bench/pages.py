@@ -80,7 +80,7 @@ def materials_page(ds, as_of, program_id, expectations) -> None:
     materials.qualified_lots_by_month(report)
     options = materials.material_options(report)
     if options:
-        materials.material_lots(report, next(iter(options)))
+        materials.material_lots(ds, as_of, next(iter(options)))
     tables.findings(report, "materials")
 
 

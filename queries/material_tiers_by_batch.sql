@@ -1,6 +1,7 @@
 -- Per GMP batch (clinical or PPQ) made on or before the as-of date and per material risk tier: how many
 -- materials of that tier went into it and the worst of their qualification states on the manufacture
--- date ('not_qualified' worse than 'lapsed' worse than 'qualified'; see material_uses.sql for the states).
+-- date ('not_qualified' worse than 'lapsed' worse than 'qualified'; material_state_on in
+-- macros/as_of_rules.sql).
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
 -- Returns: program_id, batch_id, manufactured_on, risk_tier (INTEGER), materials, state.
 WITH uses AS (  -- each material once per batch (a batch may use several of its lots), so a plain count counts materials
@@ -10,9 +11,9 @@ WITH uses AS (  -- each material once per batch (a batch may use several of its 
         b.manufactured_on,
         CAST(m.risk_tier AS INTEGER) AS risk_tier,
         m.material_id,
-        CASE
-            WHEN m.qualified_on IS NULL OR m.qualified_on > b.manufactured_on THEN 3
-            WHEN m.requalify_by < b.manufactured_on THEN 2
+        CASE material_state_on(m.qualified_on, m.requalify_by, b.manufactured_on)
+            WHEN 'not_qualified' THEN 3
+            WHEN 'lapsed' THEN 2
             ELSE 1
         END AS badness
     FROM material_usage AS u

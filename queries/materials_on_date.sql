@@ -1,9 +1,9 @@
 -- The materials of each program known on the as-of date, with their qualification state that day and
 -- how they have been used. A material is known once it is used in a batch made on or before $as_of or
 -- qualified on or before it; one never used and never qualified is known on every day (nothing dates it).
--- state: 'not_qualified' (no qualified_on on or before $as_of), 'lapsed' (requalify_by before $as_of),
--- else 'qualified'. GMP batches are the clinical and PPQ ones; the current phase is the one in force on
--- $as_of (every batch counts when the program has no phase_history row by then).
+-- state: the qualification on $as_of (material_state_on in macros/as_of_rules.sql). GMP batches are the
+-- clinical and PPQ ones; the current phase is the one in force on $as_of (every batch counts when the program
+-- has no phase_history row by then).
 -- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
 -- Returns: program_id, material_id, name, supplier, kind, risk_tier (INTEGER), grade, qualified_on (NULL
 --          when after $as_of), requalify_by, change_id, state, batches, first_used, last_used, gmp_batches,
@@ -49,11 +49,7 @@ SELECT
     CASE WHEN m.qualified_on <= $as_of THEN m.qualified_on END AS qualified_on,
     m.requalify_by,
     m.change_id,
-    CASE
-        WHEN m.qualified_on IS NULL OR m.qualified_on > $as_of THEN 'not_qualified'
-        WHEN m.requalify_by < $as_of THEN 'lapsed'
-        ELSE 'qualified'
-    END AS state,
+    material_state_on(m.qualified_on, m.requalify_by, $as_of) AS state,
     coalesce(d.batches, 0) AS batches,
     d.first_used,
     d.last_used,

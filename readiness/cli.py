@@ -89,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     chart.add_argument("--expectations", default=None,
                        help="TOML file whose keys replace the built-in ones (control-chart settings)")
 
+    lots = sub.add_parser("material-lots", help="the lots one material went into, with its qualification when "
+                                                "each was made (as the Materials page lists them)")
+    lots.add_argument("--data", default=None, help=data_help)
+    lots.add_argument("--material", required=True, help="the material_id")
+    lots.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+    lots.add_argument("--format", choices=("json", "csv"), default="json")
+
     catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
@@ -299,6 +306,23 @@ def cmd_chart(args) -> int:
     return EXIT_OK
 
 
+def cmd_material_lots(args) -> int:
+    from .checks.lens import records
+    from .lens_tables.materials import UnknownMaterial, material_lots
+
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    ds = _dataset(args)
+    try:
+        frame = material_lots(ds, as_of, args.material)
+    except UnknownMaterial:
+        raise UsageError(f"no material {args.material!r} known on {as_of} in {ds.location}") from None
+    if args.format == "json":
+        print(json.dumps(records(frame), indent=2, ensure_ascii=False))
+    else:
+        print(frame.to_csv(index=False), end="")
+    return EXIT_OK
+
+
 def cmd_docs(args) -> int:
     changed = docs.stale() if args.check else docs.refresh()
     for path in changed:
@@ -307,4 +331,5 @@ def cmd_docs(args) -> int:
 
 
 COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "precompute": cmd_precompute,
-            "findings": cmd_findings, "docs": cmd_docs, "chart": cmd_chart}
+            "findings": cmd_findings, "docs": cmd_docs, "chart": cmd_chart,
+            "material-lots": cmd_material_lots}

@@ -77,7 +77,7 @@ def test_a_lens_report_asks_only_its_own_lens_questions(tmp_path, monkeypatch):
     monkeypatch.setattr(queries, "run", lambda con, name, params=None, scope=None: asked.append(name) or
                         run(con, name, params, scope))
     build_lens_report(ds, TODAY, "materials")
-    assert sorted(asked) == ["material_tiers_by_batch", "material_uses", "materials_on_date",
+    assert sorted(asked) == ["gmp_uses_to_cite", "material_tiers_by_batch", "materials_on_date",
                              "new_supplier_materials", "program_phases"]
 
 

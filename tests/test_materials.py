@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import D, TODAY, minimal_tables, write_tables
-from readiness.checks.lens import LensResult
+from test_cli import run_cli
+from readiness.checks.lens import LensResult, records
 from readiness.dataset import load_dataset
+from readiness.lens_tables.materials import UnknownMaterial, material_lots
 from readiness.report import build_report
 
 BATCHES = {  # P1, phase 1, autologous: B1 administered, B2 released, B3 and B4 in process, E1 engineering
@@ -71,8 +75,9 @@ def figures_tables():
 
 
 def test_figures_count_by_hand(load):
-    figures = program(load(figures_tables()))["lenses"]["materials"]
-    assert {k: v for k, v in figures.items() if k not in ("material_list", "uses", "batch_tiers")} == {
+    ds = load(figures_tables())
+    figures = program(ds)["lenses"]["materials"]
+    assert {k: v for k, v in figures.items() if k not in ("material_list", "batch_tiers")} == {
         "material_data": True,
         "materials": 4,
         "materials_not_qualified": 2,  # MC, MD
@@ -106,10 +111,38 @@ def test_figures_count_by_hand(load):
         ("B3", 2, 1, "qualified"), ("B3", 3, 1, "not_qualified"),
         ("B4", 2, 1, "qualified"), ("B4", 4, 1, "lapsed"),
     ]
-    mb = [u for u in figures["uses"] if u["material_id"] == "MB"]
-    assert [(u["batch_id"], u["disposition"], u["material_lot"], u["state"]) for u in mb] == [
-        ("B1", "administered", "MB-L1", "not_qualified"), ("B2", "released", "MB-L1", "qualified"),
-        ("B4", "in_process", "MB-L1", "lapsed")]
+    assert records(material_lots(ds, TODAY, "MB")) == [
+        {"batch_id": "B1", "purpose": "clinical", "manufactured_on": "2026-01-10", "disposition": "administered",
+         "material_lot": "MB-L1", "qualification_when_made": "⛔ Not qualified"},
+        {"batch_id": "B2", "purpose": "clinical", "manufactured_on": "2026-03-10", "disposition": "released",
+         "material_lot": "MB-L1", "qualification_when_made": "✅ Qualified"},
+        {"batch_id": "B4", "purpose": "clinical", "manufactured_on": "2026-09-10", "disposition": "in_process",
+         "material_lot": "MB-L1", "qualification_when_made": "⚠️ Past its requalify-by date"}]
+    assert [(r["batch_id"], r["disposition"]) for r in records(material_lots(ds, D(2026, 3, 31), "MB"))] == [
+        ("B1", "administered"), ("B2", "in_process")]  # as of 31 March: B4 not made, B2 released on 1 April
+    assert material_lots(ds, TODAY, "MD").empty  # known, never used
+    with pytest.raises(UnknownMaterial):
+        material_lots(ds, TODAY, "NOPE")
+    with pytest.raises(UnknownMaterial):
+        material_lots(ds, D(2025, 10, 1), "MA")  # neither used nor qualified yet on that day
+
+
+def test_cli_material_lots_lists_what_the_page_lists(tmp_path):
+    data = write_tables(tmp_path / "d", figures_tables())
+    args = ["material-lots", "--data", str(data), "--material", "MB", "--as-of", TODAY.isoformat()]
+    code, out, _ = run_cli(*args)
+    assert code == 0
+    assert json.loads(out) == records(material_lots(load_dataset(data), TODAY, "MB"))
+    assert [row["qualification_when_made"] for row in json.loads(out)] == [
+        "⛔ Not qualified", "✅ Qualified", "⚠️ Past its requalify-by date"]
+    code, out, _ = run_cli(*args, "--format", "csv")
+    assert code == 0 and out.splitlines() == [
+        "batch_id,purpose,manufactured_on,disposition,material_lot,qualification_when_made",
+        "B1,clinical,2026-01-10,administered,MB-L1,⛔ Not qualified",
+        "B2,clinical,2026-03-10,released,MB-L1,✅ Qualified",
+        "B4,clinical,2026-09-10,in_process,MB-L1,⚠️ Past its requalify-by date"]
+    code, _, err = run_cli(*args[:4], "NOPE", "--as-of", TODAY.isoformat())
+    assert code == 2 and err.strip() == f"error: no material 'NOPE' known on {TODAY.isoformat()} in {data}"
 
 
 def test_every_code_fires_on_the_figures_fixture(load):
@@ -358,7 +391,8 @@ def test_each_program_of_a_portfolio_gets_its_own_materials_figures_and_findings
             [f for f in alone["findings"] if f["lens"] == "materials"]
     assert [m["material_id"] for m in both["P2"]["lenses"]["materials"]["material_list"]] == [
         "MB-2", "MC-2", "MA-2", "MD-2"]
-    assert {u["batch_id"] for u in both["P1"]["lenses"]["materials"]["uses"]} == {"B1", "B2", "B3", "B4", "E1"}
+    assert [r["batch_id"] for r in records(material_lots(ds, TODAY, "MA-2"))] == ["E1-2", "B1-2", "B2-2", "B3-2",
+                                                                                  "B4-2"]
     assert [(f["code"], f["subject"]) for f in both["P2"]["findings"] if f["lens"] == "materials"] == [
         ("MT001", "MB-2"), ("MT001", "MC-2"), ("MT002", "MC-2"), ("MT003", "MB-2")]
 
@@ -369,10 +403,11 @@ def test_a_lot_made_with_two_lots_of_one_material_counts_once(load):
     t = figures_tables()
     for column, value in (("batch_id", "B1"), ("material_id", "MB"), ("material_lot", "MB-L2")):
         t["material_usage"][column] = t["material_usage"][column] + [value]
-    figures = program(load(t))["lenses"]["materials"]
+    ds = load(t)
+    figures = program(ds)["lenses"]["materials"]
     mb = next(m for m in figures["material_list"] if m["material_id"] == "MB")
     assert (mb["batches"], mb["gmp_batches"]) == (3, 3)
     assert [(r["batch_id"], r["risk_tier"], r["materials"]) for r in figures["batch_tiers"]
             if r["batch_id"] == "B1"] == [("B1", 2, 1), ("B1", 4, 1)]
-    assert [u["material_lot"] for u in figures["uses"] if (u["batch_id"], u["material_id"]) == ("B1", "MB")] == [
-        "MB-L1", "MB-L2"]
+    assert [(r["batch_id"], r["material_lot"]) for r in records(material_lots(ds, TODAY, "MB"))] == [
+        ("B1", "MB-L1"), ("B1", "MB-L2"), ("B2", "MB-L1"), ("B4", "MB-L1")]

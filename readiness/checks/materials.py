@@ -56,9 +56,10 @@ MT004 = rule(
 
 
 def questions(ctx) -> Questions:
+    """The questions asked ahead; the uses a finding may cite are asked once the new suppliers are known."""
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
     return {"materials": ("materials_on_date", params), "switches": ("new_supplier_materials", params),
-            "uses": ("material_uses", params), "tiers": ("material_tiers_by_batch", params)}
+            "tiers": ("material_tiers_by_batch", params)}
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
@@ -68,20 +69,21 @@ def evaluate(ctx) -> dict[str, LensResult]:
     materials = rows_by_program(answers["materials"])
     switches = rows_by_program(answers["switches"])
     switched = {switch["material_id"] for rows in switches.values() for switch in rows}
-    uses, lots = _uses(answers.pop("uses"), switched)
+    lots = _gmp_lots(ctx.ds.query("gmp_uses_to_cite", as_of=ctx.as_of, program_id=ctx.program_id,
+                                  new_suppliers=sorted(switched)))
     tiers = rows_by_program(answers.pop("tiers"), _TIER_COLUMNS)
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
         mine = materials.get(pid, [])
         if not provided or not mine:
-            out[pid] = LensResult(figures([], [], [], False), [], assessed=unusable)
+            out[pid] = LensResult(figures([], [], False), [], assessed=unusable)
             continue
         cited = lots.get(pid, {})
         by_id = {material["material_id"]: material for material in mine}
         found = (unqualified_lots(pid, by_id, cited) + below_phase_grade(ctx, program, mine)
                  + lapsed_lots(pid, by_id, cited) + unapproved_suppliers(pid, switches.get(pid, []), cited))
-        out[pid] = LensResult(figures(mine, uses.get(pid, []), tiers.get(pid, []), True), found)
+        out[pid] = LensResult(figures(mine, tiers.get(pid, []), True), found)
     return out
 
 
@@ -89,24 +91,15 @@ def evaluate(ctx) -> dict[str, LensResult]:
 
 _MATERIAL_COLUMNS = ["material_id", "name", "supplier", "kind", "risk_tier", "grade", "qualified_on", "requalify_by",
                      "change_id", "state", "batches", "gmp_batches", "first_used", "last_used"]
-_USE_COLUMNS = ["material_id", "batch_id", "purpose", "manufactured_on", "disposition", "material_lot", "state"]
 _TIER_COLUMNS = ["batch_id", "manufactured_on", "risk_tier", "materials", "state"]
 _LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
 
 
-def _uses(frame: pd.DataFrame, switched: set[str]) -> tuple[dict, dict]:
-    """Each program's uses as the page shows them, and the GMP lots a finding may cite (`_gmp_lots`): made in
-    one function so that the million-row frame is freed as soon as both are made."""
-    return rows_by_program(frame, _USE_COLUMNS), _gmp_lots(frame, switched)
-
-
-def _gmp_lots(uses: pd.DataFrame, switched: set[str]) -> dict[str, dict[str, list[tuple[str, dict]]]]:
-    """Per program and material, the (state, evidence row) of each GMP use made with it not qualified, lapsed
-    or from a new supplier: the few uses a finding can cite, picked from the million in one pass."""
-    cited = uses[uses["gmp"] & ((uses["state"] != "qualified") | uses["material_id"].isin(switched))]
+def _gmp_lots(uses: pd.DataFrame) -> dict[str, dict[str, list[tuple[str, dict]]]]:
+    """Per program and material, the (state, evidence row) of each GMP use a finding may cite."""
     out: dict[str, dict[str, list[tuple[str, dict]]]] = {}
-    for pid, material_id, state, row in zip(cited["program_id"].tolist(), cited["material_id"].tolist(),
-                                            cited["state"].tolist(), records(cited, _LOT_COLUMNS)):
+    for pid, material_id, state, row in zip(uses["program_id"].tolist(), uses["material_id"].tolist(),
+                                            uses["state"].tolist(), records(uses, _LOT_COLUMNS)):
         out.setdefault(pid, {}).setdefault(material_id, []).append((state, row))
     return out
 
@@ -114,7 +107,7 @@ def _gmp_lots(uses: pd.DataFrame, switched: set[str]) -> dict[str, dict[str, lis
 # figures
 
 
-def figures(materials: list[dict], uses: list[dict], batch_tiers: list[dict], material_data: bool) -> dict:
+def figures(materials: list[dict], batch_tiers: list[dict], material_data: bool) -> dict:
     """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones."""
     per_batch: dict[str, dict] = {}
     for row in batch_tiers:
@@ -135,7 +128,6 @@ def figures(materials: list[dict], uses: list[dict], batch_tiers: list[dict], ma
         "share_gmp_batches_all_qualified": _share([b["ok"] for b in per_batch.values()]),
         "qualified_batches_by_month": by_month(per_batch.values()),
         "material_list": [{name: material[name] for name in _MATERIAL_COLUMNS} for material in materials],
-        "uses": uses,
         "batch_tiers": batch_tiers,
     }
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from ..checks.lens import records
 from ..checks.materials import LENS, STATES
 
 STATE_LABELS = dict(zip(STATES, ("✅ Qualified", "⚠️ Past its requalify-by date", "⛔ Not qualified")))
@@ -88,14 +91,25 @@ def material_options(report: dict) -> dict[str, str]:
             for p in report["programs"] for m in lens(p)["material_list"]}
 
 
-def material_lots(report: dict, material_id: str) -> pd.DataFrame:
-    """The lots one material went into, any purpose, with its qualification state when each was made."""
-    rows = [{"batch_id": u["batch_id"], "purpose": u["purpose"], "manufactured_on": u["manufactured_on"],
-             "disposition": u["disposition"], "material_lot": u["material_lot"],
-             "qualification_when_made": STATE_LABELS[u["state"]]}
-            for p in report["programs"] for u in lens(p)["uses"] if u["material_id"] == material_id]
-    return pd.DataFrame(rows, columns=["batch_id", "purpose", "manufactured_on", "disposition", "material_lot",
-                                       "qualification_when_made"])
+class UnknownMaterial(LookupError):
+    """The material is not in the materials table, or not yet known on the as-of date."""
+
+
+LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "material_lot", "qualification_when_made"]
+
+
+def material_lots(ds, as_of: date, material_id: str) -> pd.DataFrame:
+    """The lots one material went into by the as-of date, any purpose, with its qualification state when each
+    was made: asked for the material picked, as the report holds only the uses its findings cite.
+
+    Dates are ISO text so the page, the JSON and the CSV carry the same values.
+    """
+    lots = ds.query("material_lots", as_of=as_of, material_id=material_id)
+    if lots.empty and material_id not in set(ds.query("materials_on_date", as_of=as_of, program_id=None)["material_id"]):
+        raise UnknownMaterial(material_id)
+    rows = [{name: lot[name] for name in LOT_COLUMNS[:-1]} | {"qualification_when_made": STATE_LABELS[lot["state"]]}
+            for lot in records(lots)]
+    return pd.DataFrame(rows, columns=LOT_COLUMNS)
 
 
 def material_row(report: dict, material_id: str) -> dict | None:
