@@ -105,8 +105,10 @@ def material_lots(ds, as_of: date, material_id: str) -> pd.DataFrame:
     Dates are ISO text so the page, the JSON and the CSV carry the same values.
     """
     lots = ds.query("material_lots", as_of=as_of, material_id=material_id)
-    if lots.empty and material_id not in set(ds.query("materials_on_date", as_of=as_of, program_id=None)["material_id"]):
-        raise UnknownMaterial(material_id)
+    if lots.empty:  # known but never used, or not known that day
+        known = ds.query("materials_on_date", as_of=as_of, program_id=None)["material_id"]
+        if material_id not in set(known):
+            raise UnknownMaterial(material_id)
     rows = [{name: lot[name] for name in LOT_COLUMNS[:-1]} | {"qualification_when_made": STATE_LABELS[lot["state"]]}
             for lot in records(lots)]
     return pd.DataFrame(rows, columns=LOT_COLUMNS)
