@@ -288,7 +288,7 @@ def cmd_findings(args) -> int:
 
 
 def cmd_chart(args) -> int:
-    from .lens_tables.process_control import UnknownAttribute, chart_frame, chart_records
+    from .lens_tables.process_control import UnknownAttribute, chart_frame
 
     as_of = parse_date(args.as_of) if args.as_of else date.today()
     ds = _dataset(args)
@@ -299,15 +299,11 @@ def cmd_chart(args) -> int:
     except UnknownAttribute as exc:
         raise UsageError(f"{args.program} has no control chart for {args.attribute!r} on {as_of} (charted: "
                          f"{', '.join(exc.charted) or 'none'})") from None
-    if args.format == "json":
-        print(json.dumps(chart_records(frame), indent=2))
-    else:
-        print(frame.to_csv(index=False), end="")
+    _print_rows(frame, args.format)
     return EXIT_OK
 
 
 def cmd_material_lots(args) -> int:
-    from .checks.lens import records
     from .lens_tables.materials import UnknownMaterial, material_lots
 
     as_of = parse_date(args.as_of) if args.as_of else date.today()
@@ -316,11 +312,18 @@ def cmd_material_lots(args) -> int:
         frame = material_lots(ds, as_of, args.material)
     except UnknownMaterial:
         raise UsageError(f"no material {args.material!r} known on {as_of} in {ds.location}") from None
-    if args.format == "json":
-        print(json.dumps(records(frame), indent=2, ensure_ascii=False))
+    _print_rows(frame, args.format)
+    return EXIT_OK
+
+
+def _print_rows(frame, fmt: str) -> None:
+    """A page's table as JSON rows (ISO dates, null for missing) or as the CSV the page downloads."""
+    from .checks.lens import records
+
+    if fmt == "json":
+        print(json.dumps(records(frame), indent=2))
     else:
         print(frame.to_csv(index=False), end="")
-    return EXIT_OK
 
 
 def cmd_docs(args) -> int:
