@@ -14,7 +14,9 @@ WITH phase_start AS (
     WHERE started_on <= $as_of
     GROUP BY program_id
 ),
-uses AS (  -- each material's batches once, so the counts below are plain counts
+uses AS (  -- each material's batches once, so the counts below are plain counts. Of every day, not only up to
+          -- $as_of: a material with no use at all is known on every day, one first used after $as_of is not yet.
+          -- Every use is of a batch of the material's own program (validation leaves the others out).
     SELECT DISTINCT
         u.material_id,
         b.batch_id,
@@ -24,17 +26,16 @@ uses AS (  -- each material's batches once, so the counts below are plain counts
     FROM material_usage AS u
     JOIN batches AS b ON b.batch_id = u.batch_id
     LEFT JOIN phase_start AS ps ON ps.program_id = b.program_id
-    WHERE b.manufactured_on <= $as_of
-      AND ($program_id IS NULL OR b.program_id = $program_id)  -- a material is used by its own program only
+    WHERE $program_id IS NULL OR b.program_id = $program_id  -- a material is used by its own program only
 ),
 used AS (
     SELECT
         material_id,
-        count(*) AS batches,
-        min(manufactured_on) AS first_used,
-        max(manufactured_on) AS last_used,
-        count(*) FILTER (WHERE gmp) AS gmp_batches,
-        count(*) FILTER (WHERE gmp AND current_phase) AS current_phase_gmp_batches
+        count(*) FILTER (WHERE manufactured_on <= $as_of) AS batches,
+        min(manufactured_on) FILTER (WHERE manufactured_on <= $as_of) AS first_used,
+        max(manufactured_on) FILTER (WHERE manufactured_on <= $as_of) AS last_used,
+        count(*) FILTER (WHERE manufactured_on <= $as_of AND gmp) AS gmp_batches,
+        count(*) FILTER (WHERE manufactured_on <= $as_of AND gmp AND current_phase) AS current_phase_gmp_batches
     FROM uses
     GROUP BY material_id
 )
@@ -60,6 +61,5 @@ LEFT JOIN used AS d ON d.material_id = m.material_id
 WHERE ($program_id IS NULL OR m.program_id = $program_id)
   AND (d.first_used IS NOT NULL
        OR m.qualified_on <= $as_of
-       OR (m.qualified_on IS NULL AND NOT EXISTS (
-               SELECT 1 FROM material_usage AS x WHERE x.material_id = m.material_id)))
+       OR (m.qualified_on IS NULL AND d.material_id IS NULL))
 ORDER BY m.program_id, m.risk_tier DESC, m.name, m.material_id

@@ -11,15 +11,13 @@ SELECT
     p.next_milestone,
     p.next_milestone_on,
     CASE
-        WHEN h.phase IS NOT NULL THEN h.phase
-        WHEN EXISTS (SELECT 1 FROM phase_history AS x WHERE x.program_id = p.program_id) THEN 'preclinical'
-        ELSE p.phase
+        WHEN h.program_id IS NULL THEN p.phase
+        ELSE coalesce(h.phase, 'preclinical')
     END AS phase
 FROM programs AS p
-LEFT JOIN (
-    SELECT program_id, arg_max(phase, started_on) AS phase
+LEFT JOIN (  -- one row per program with a history; its phase NULL when no row had started by $as_of
+    SELECT program_id, arg_max(phase, started_on) FILTER (WHERE started_on <= $as_of) AS phase
     FROM phase_history
-    WHERE started_on <= $as_of
     GROUP BY program_id
 ) AS h ON h.program_id = p.program_id
 WHERE $program_id IS NULL OR p.program_id = $program_id

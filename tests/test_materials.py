@@ -197,6 +197,12 @@ def test_a_material_is_known_from_its_first_use_or_qualification(load):
     assert [(m["material_id"], m["state"]) for m in figures["material_list"]] == [
         ("MB", "qualified"), ("MA", "qualified"), ("MD", "not_qualified")]
     assert figures["gmp_batches"] == 1
+    # what a known material went into counts only the lots made by that day (B1 and E1; B2 to B4 come later)
+    assert [(m["material_id"], m["batches"], m["gmp_batches"], m["first_used"],
+             m["last_used"]) for m in figures["material_list"]] == [
+        ("MB", 1, 1, "2026-01-10", "2026-01-10"),
+        ("MA", 2, 1, "2025-12-01", "2026-01-10"),
+        ("MD", 0, 0, None, None)]
 
 
 @pytest.mark.parametrize("fields, expected", [
@@ -232,6 +238,17 @@ def test_mt002_looks_only_at_lots_of_the_phase_in_force(load):
     ds = load(t)
     assert found(ds) == [("MT001", "medium", "MX")]  # MX went only into B3, made in Phase 1
     assert found(ds, D(2026, 6, 30)) == [("MT001", "medium", "MX"), ("MT002", "medium", "MX")]
+
+
+def test_mt002_counts_the_lots_made_by_the_day(load):
+    ds = load(tables([material("MA"), material("MX", risk_tier=3.0, grade="research", qualified_on=None)],
+                     {"MA": ["B1", "B4"], "MX": ["B1", "B4"]}))
+    messages = {day: [f["message"] for f in program(ds, day)["findings"] if f["code"] == "MT002"]
+                for day in (D(2026, 6, 30), TODAY)}
+    assert messages == {day: [f"MX from Acme (material MX, tier 3) is research-grade and not qualified, yet went into "
+                              f"{lots} in Phase 1; at Phase 1 a material of tier 3 or higher must be GMP-grade or "
+                              "qualified. Qualify or replace it before the next lot."]
+                        for day, lots in ((D(2026, 6, 30), "1 GMP lot"), (TODAY, "2 GMP lots"))}  # B4: 2026-09-10
 
 
 @pytest.mark.parametrize("requalify_by, as_of, expected", [

@@ -34,11 +34,11 @@ def chart_frame(ds, as_of, program_id: str, attribute: str, expectations) -> pd.
 
     Dates are ISO text so the page, the JSON and the CSV carry the same values.
     """
-    if ds.query("program_phases", as_of=as_of, program_id=program_id).empty:
-        raise UnknownProgram(program_id)
     settings = Settings.of(expectations.settings)
     chart = charts(ds, as_of, program_id, settings, attribute).get((program_id, attribute))
-    if chart is None:
+    if chart is None:  # only then is the program looked up: a page asks for a chart it has just listed
+        if ds.query("program_phases", as_of=as_of, program_id=program_id).empty:
+            raise UnknownProgram(program_id)
         raise UnknownAttribute(attribute, sorted(name for _, name in charts(ds, as_of, program_id, settings)))
     frame = chart.frame.copy()
     for name in ("manufactured_on", "tested_on"):
