@@ -322,8 +322,9 @@ class _Judge:
             "share_inside": qr.share_inside, "min_share": self.min_share,
             "margin": None, "difference": None, "ci_low": None, "ci_high": None, "confidence": None,
             "p_value": None, "verdict": INSUFFICIENT, "needed_pre": 0, "needed_post": 0, "note": None,
-            "values": {"pre": [[b, _num(v)] for b, v in zip(pre_ids, pre_v)],
-                       "post": [[b, _num(v)] for b, v in zip(post_ids, post_v)]},
+            # finite, or quality_range would have refused them: plain floats as they are
+            "values": {"pre": [[b, v] for b, v in zip(pre_ids, pre_v.tolist())],
+                       "post": [[b, v] for b, v in zip(post_ids, post_v.tolist())]},
         }
         needed_pre, needed_post = max(0, self.min_lots - len(pre_v)), max(0, self.min_lots - len(post_v))
         if needed_pre or needed_post:
