@@ -246,10 +246,14 @@ def by_attribute(cells: dict[str, list]) -> list[dict]:
 
 
 def by_batch(cells: dict[str, list], batches: list[dict]) -> list[dict]:
-    """Required results per clinical batch, oldest first, with each attribute's state (the heatmap's rows)."""
-    states: dict[str, dict] = {}
-    for batch_id, attribute, cell in zip(cells["batch_id"], cells["attribute"], cells["cell"]):
-        states.setdefault(batch_id, {})[attribute] = cell
+    """Required results per clinical batch, oldest first, with each attribute's state (the heatmap's rows).
+
+    A batch's cells are one run (the query orders them by batch, an attribute once per batch), so each batch's
+    states are made from its run at once: a dict entry per cell was a third of a portfolio's lens."""
+    ids, attributes, cells_of = cells["batch_id"], cells["attribute"], cells["cell"]
+    starts = [i for i in range(1, len(ids)) if ids[i] != ids[i - 1]]
+    states = {ids[start]: dict(zip(attributes[start:stop], cells_of[start:stop]))
+              for start, stop in zip([0, *starts], [*starts, len(ids)]) if start < stop}
     return [{**batch, **_state_counts(list(states[batch["batch_id"]].values()).count),
              "states": states[batch["batch_id"]]} for batch in batches]
 
