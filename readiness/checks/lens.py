@@ -139,7 +139,10 @@ def _plain_array(array: np.ndarray) -> list:
         return array.tolist()
     if kind == "f":
         return [None if v != v else v for v in array.tolist()]
-    return [_plain(v) for v in array.tolist()]
+    values = array.tolist()
+    if all(v is None or type(v) is str for v in values):  # text, as nearly always: plain as it is
+        return values
+    return [_plain(v) for v in values]
 
 
 def _plain(value):
