@@ -249,7 +249,7 @@ def by_batch(cells: dict[str, list], batches: list[dict]) -> list[dict]:
     """Required results per clinical batch, oldest first, with each attribute's state (the heatmap's rows).
 
     A batch's cells are one run (the query orders them by batch, an attribute once per batch), so each batch's
-    states are made from its run at once: a dict entry per cell was a third of a portfolio's lens."""
+    states are made from its run at once: a dict entry per cell was an eighth of the lens for every program."""
     ids, attributes, cells_of = cells["batch_id"], cells["attribute"], cells["cell"]
     starts = [i for i in range(1, len(ids)) if ids[i] != ids[i - 1]]
     states = {ids[start]: dict(zip(attributes[start:stop], cells_of[start:stop]))
