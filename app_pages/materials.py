@@ -56,13 +56,17 @@ if not materials.empty:
     st.dataframe(tiers, hide_index=True, width="stretch")
     widgets.download(tiers, "materials_by_tier.csv")
 
-    points = lens.batch_tiers(report)
-    if not points.empty:
-        st.subheader("GMP lots by material risk tier")
-        st.altair_chart(charts.batch_tiers(points, v.program or "All programs"), width="stretch",
-                        alt="Each GMP lot by manufacture date and material risk tier, marked qualified, past its "
-                            "requalify-by date or not qualified; the table below counts them by month.")
-        months = lens.qualified_lots_by_month(report)
+    months = lens.qualified_lots_by_month(report)
+    if not months.empty:
+        if v.program:
+            st.subheader("GMP lots by material risk tier")
+            st.altair_chart(charts.batch_tiers(lens.batch_tiers(ds, v.as_of, v.program), v.program),
+                            width="stretch",
+                            alt="Each GMP lot by manufacture date and material risk tier, marked qualified, past its "
+                                "requalify-by date or not qualified; the table below counts them by month.")
+        else:
+            st.subheader("GMP lots by month")
+            st.caption("Pick a program to see each of its GMP lots by material risk tier.")
         st.dataframe(months, hide_index=True, width="stretch")
         widgets.download(months, "materials_qualified_lots_by_month.csv")
 

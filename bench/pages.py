@@ -76,8 +76,9 @@ def materials_page(ds, as_of, program_id, expectations) -> None:
     materials.figures(report)
     materials.materials_table(report)
     materials.tier_counts(report)
-    materials.batch_tiers(report)
     materials.qualified_lots_by_month(report)
+    if program_id:
+        materials.batch_tiers(ds, as_of, program_id)
     options = materials.material_options(report)
     if options:
         materials.material_lots(ds, as_of, next(iter(options)))

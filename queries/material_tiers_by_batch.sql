@@ -1,12 +1,11 @@
--- Per GMP batch (clinical or PPQ) made on or before the as-of date and per material risk tier: how many
--- materials of that tier went into it and the worst of their qualification states on the manufacture
--- date ('not_qualified' worse than 'lapsed' worse than 'qualified'; material_state_on in
--- macros/as_of_rules.sql).
--- Parameters: $as_of (DATE), $program_id (VARCHAR, or NULL for every program).
--- Returns: program_id, batch_id, manufactured_on, risk_tier (INTEGER), materials, state.
+-- One program's chart of GMP lots by material risk tier: per GMP batch (clinical or PPQ) made on or before the
+-- as-of date and per material risk tier, how many materials of that tier went into it and the worst of their
+-- qualification states on the manufacture date ('not_qualified' worse than 'lapsed' worse than 'qualified';
+-- material_state_on in macros/as_of_rules.sql).
+-- Parameters: $as_of (DATE), $program_id (VARCHAR).
+-- Returns: batch_id, manufactured_on, risk_tier (INTEGER), materials, state; by manufacture date.
 WITH uses AS (  -- each material once per batch (a batch may use several of its lots), so a plain count counts materials
     SELECT DISTINCT
-        b.program_id,
         b.batch_id,
         b.manufactured_on,
         CAST(m.risk_tier AS INTEGER) AS risk_tier,
@@ -21,15 +20,14 @@ WITH uses AS (  -- each material once per batch (a batch may use several of its 
     JOIN materials AS m ON m.material_id = u.material_id AND m.program_id = b.program_id
     WHERE b.purpose IN ('clinical', 'ppq')
       AND b.manufactured_on <= $as_of
-      AND ($program_id IS NULL OR b.program_id = $program_id)
+      AND b.program_id = $program_id
 )
 SELECT
-    program_id,
     batch_id,
     manufactured_on,
     risk_tier,
     count(*) AS materials,
     CASE max(badness) WHEN 3 THEN 'not_qualified' WHEN 2 THEN 'lapsed' ELSE 'qualified' END AS state
 FROM uses
-GROUP BY program_id, batch_id, manufactured_on, risk_tier
-ORDER BY program_id, manufactured_on, batch_id, risk_tier
+GROUP BY batch_id, manufactured_on, risk_tier
+ORDER BY manufactured_on, batch_id, risk_tier

@@ -96,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     lots.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
     lots.add_argument("--format", choices=("json", "csv"), default="json")
 
+    tiers = sub.add_parser("lot-tiers", help="one program's GMP lots by material risk tier, with the worst "
+                                             "qualification of the tier when each was made (as the Materials page "
+                                             "charts them)")
+    tiers.add_argument("--data", default=None, help=data_help)
+    tiers.add_argument("--program", required=True, help="the program_id")
+    tiers.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+    tiers.add_argument("--format", choices=("json", "csv"), default="json")
+
     catalogue = sub.add_parser("findings", help="the catalogue of finding codes (as in docs/findings.md)")
     catalogue.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
@@ -316,6 +324,19 @@ def cmd_material_lots(args) -> int:
     return EXIT_OK
 
 
+def cmd_lot_tiers(args) -> int:
+    from .lens_tables.materials import batch_tiers
+
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    ds = _dataset(args)
+    try:
+        frame = batch_tiers(ds, as_of, args.program)
+    except UnknownProgram:
+        raise UsageError(f"no program {args.program!r} in {ds.location}") from None
+    _print_rows(frame, args.format)
+    return EXIT_OK
+
+
 def _print_rows(frame, fmt: str) -> None:
     """A page's table as JSON rows (ISO dates, null for missing) or as the CSV the page downloads."""
     from .checks.lens import records
@@ -335,4 +356,4 @@ def cmd_docs(args) -> int:
 
 COMMANDS = {"validate": cmd_validate, "report": cmd_report, "brief": cmd_brief, "precompute": cmd_precompute,
             "findings": cmd_findings, "docs": cmd_docs, "chart": cmd_chart,
-            "material-lots": cmd_material_lots}
+            "material-lots": cmd_material_lots, "lot-tiers": cmd_lot_tiers}

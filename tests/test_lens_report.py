@@ -77,8 +77,8 @@ def test_a_lens_report_asks_only_its_own_lens_questions(tmp_path, monkeypatch):
     monkeypatch.setattr(queries, "run", lambda con, name, params=None, scope=None: asked.append(name) or
                         run(con, name, params, scope))
     build_lens_report(ds, TODAY, "materials")
-    assert sorted(asked) == ["gmp_uses_to_cite", "material_tiers_by_batch", "materials_on_date",
-                             "new_supplier_materials", "program_phases"]
+    assert sorted(asked) == ["gmp_uses_to_cite", "materials_on_date", "new_supplier_materials", "program_phases",
+                             "qualified_gmp_lots_by_month"]
 
 
 def test_an_unknown_lens_is_refused(tmp_path):

@@ -10,8 +10,8 @@ from conftest import D, TODAY, minimal_tables, write_tables
 from test_cli import run_cli
 from readiness.checks.lens import LensResult, records
 from readiness.dataset import load_dataset
-from readiness.lens_tables.materials import UnknownMaterial, material_lots
-from readiness.report import build_report
+from readiness.lens_tables.materials import UnknownMaterial, batch_tiers, material_lots
+from readiness.report import UnknownProgram, build_report
 
 BATCHES = {  # P1, phase 1, autologous: B1 administered, B2 released, B3 and B4 in process, E1 engineering
     "batch_id": ["B1", "B2", "B3", "B4", "E1"],
@@ -77,7 +77,7 @@ def figures_tables():
 def test_figures_count_by_hand(load):
     ds = load(figures_tables())
     figures = program(ds)["lenses"]["materials"]
-    assert {k: v for k, v in figures.items() if k not in ("material_list", "batch_tiers")} == {
+    assert {k: v for k, v in figures.items() if k != "material_list"} == {
         "material_data": True,
         "materials": 4,
         "materials_not_qualified": 2,  # MC, MD
@@ -105,12 +105,24 @@ def test_figures_count_by_hand(load):
         ("MA", "qualified", 5, 4, "2025-12-01", "2026-09-10"),
         ("MD", "not_qualified", 0, 0, None, None),
     ]
-    assert [(r["batch_id"], r["risk_tier"], r["materials"], r["state"]) for r in figures["batch_tiers"]] == [
-        ("B1", 2, 1, "qualified"), ("B1", 4, 1, "not_qualified"),
-        ("B2", 2, 1, "qualified"), ("B2", 4, 1, "qualified"),
-        ("B3", 2, 1, "qualified"), ("B3", 3, 1, "not_qualified"),
-        ("B4", 2, 1, "qualified"), ("B4", 4, 1, "lapsed"),
+    assert [tuple(r.values()) for r in records(batch_tiers(ds, TODAY, "P1"))] == [  # highest tier first, by date
+        ("B1", "2026-01-10", "Tier 4", 1, "⛔ Not qualified"),
+        ("B2", "2026-03-10", "Tier 4", 1, "✅ Qualified"),
+        ("B4", "2026-09-10", "Tier 4", 1, "⚠️ Past its requalify-by date"),
+        ("B3", "2026-06-10", "Tier 3", 1, "⛔ Not qualified"),
+        ("B1", "2026-01-10", "Tier 2", 1, "✅ Qualified"),
+        ("B2", "2026-03-10", "Tier 2", 1, "✅ Qualified"),
+        ("B3", "2026-06-10", "Tier 2", 1, "✅ Qualified"),
+        ("B4", "2026-09-10", "Tier 2", 1, "✅ Qualified"),
     ]
+    assert [(r["batch_id"], r["risk_tier"], r["state"]) for r in records(batch_tiers(ds, D(2026, 3, 31), "P1"))] == [
+        ("B1", "Tier 4", "⛔ Not qualified"), ("B2", "Tier 4", "✅ Qualified"),
+        ("B1", "Tier 2", "✅ Qualified"), ("B2", "Tier 2", "✅ Qualified")]  # B3 and B4 not made yet
+    assert list(batch_tiers(ds, D(2025, 12, 15), "P1").columns) == ["batch_id", "manufactured_on", "risk_tier",
+                                                                    "materials", "state"]
+    assert batch_tiers(ds, D(2025, 12, 15), "P1").empty  # only the engineering lot E1 made by then
+    with pytest.raises(UnknownProgram):
+        batch_tiers(ds, TODAY, "NOPE")
     assert records(material_lots(ds, TODAY, "MB")) == [
         {"batch_id": "B1", "purpose": "clinical", "manufactured_on": "2026-01-10", "disposition": "administered",
          "material_lot": "MB-L1", "qualification_when_made": "⛔ Not qualified"},
@@ -143,6 +155,23 @@ def test_cli_material_lots_lists_what_the_page_lists(tmp_path):
         "B4,clinical,2026-09-10,in_process,MB-L1,⚠️ Past its requalify-by date"]
     code, _, err = run_cli(*args[:4], "NOPE", "--as-of", TODAY.isoformat())
     assert code == 2 and err.strip() == f"error: no material 'NOPE' known on {TODAY.isoformat()} in {data}"
+
+
+def test_cli_lot_tiers_lists_what_the_page_charts(tmp_path):
+    data = write_tables(tmp_path / "d", figures_tables())
+    args = ["lot-tiers", "--data", str(data), "--program", "P1", "--as-of", "2026-03-31"]
+    code, out, _ = run_cli(*args)
+    assert code == 0
+    assert json.loads(out) == records(batch_tiers(load_dataset(data), D(2026, 3, 31), "P1"))
+    code, out, _ = run_cli(*args, "--format", "csv")
+    assert code == 0 and out.splitlines() == [
+        "batch_id,manufactured_on,risk_tier,materials,state",
+        "B1,2026-01-10,Tier 4,1,⛔ Not qualified",
+        "B2,2026-03-10,Tier 4,1,✅ Qualified",
+        "B1,2026-01-10,Tier 2,1,✅ Qualified",
+        "B2,2026-03-10,Tier 2,1,✅ Qualified"]
+    code, _, err = run_cli(*args[:4], "NOPE")
+    assert code == 2 and err.strip() == f"error: no program 'NOPE' in {data}"
 
 
 def test_every_code_fires_on_the_figures_fixture(load):
@@ -197,6 +226,8 @@ def test_a_material_is_known_from_its_first_use_or_qualification(load):
     assert [(m["material_id"], m["state"]) for m in figures["material_list"]] == [
         ("MB", "qualified"), ("MA", "qualified"), ("MD", "not_qualified")]
     assert figures["gmp_batches"] == 1
+    assert (figures["gmp_batches_all_qualified"], figures["qualified_batches_by_month"]) == (  # MB qualified after B1
+        0, [{"month": "2026-01", "batches": 1, "all_qualified": 0, "share": 0.0}])
     # what a known material went into counts only the lots made by that day (B1 and E1; B2 to B4 come later)
     assert [(m["material_id"], m["batches"], m["gmp_batches"], m["first_used"],
              m["last_used"]) for m in figures["material_list"]] == [
@@ -424,7 +455,9 @@ def test_a_lot_made_with_two_lots_of_one_material_counts_once(load):
     figures = program(ds)["lenses"]["materials"]
     mb = next(m for m in figures["material_list"] if m["material_id"] == "MB")
     assert (mb["batches"], mb["gmp_batches"]) == (3, 3)
-    assert [(r["batch_id"], r["risk_tier"], r["materials"]) for r in figures["batch_tiers"]
-            if r["batch_id"] == "B1"] == [("B1", 2, 1), ("B1", 4, 1)]
+    assert [(r["batch_id"], r["risk_tier"], r["materials"]) for r in records(batch_tiers(ds, TODAY, "P1"))
+            if r["batch_id"] == "B1"] == [("B1", "Tier 4", 1), ("B1", "Tier 2", 1)]
+    assert figures["qualified_batches_by_month"][0] == {"month": "2026-01", "batches": 1, "all_qualified": 0,
+                                                         "share": 0.0}
     assert [(r["batch_id"], r["material_lot"]) for r in records(material_lots(ds, TODAY, "MB"))] == [
         ("B1", "MB-L1"), ("B1", "MB-L2"), ("B2", "MB-L1"), ("B4", "MB-L1")]

@@ -59,7 +59,7 @@ def questions(ctx) -> Questions:
     """The questions asked ahead; the uses a finding may cite are asked once the new suppliers are known."""
     params = {"as_of": ctx.as_of, "program_id": ctx.program_id}
     return {"materials": ("materials_on_date", params), "switches": ("new_supplier_materials", params),
-            "tiers": ("material_tiers_by_batch", params)}
+            "months": ("qualified_gmp_lots_by_month", params)}
 
 
 def evaluate(ctx) -> dict[str, LensResult]:
@@ -71,7 +71,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
     switched = {switch["material_id"] for rows in switches.values() for switch in rows}
     lots = _gmp_lots(ctx.ds.query("gmp_uses_to_cite", as_of=ctx.as_of, program_id=ctx.program_id,
                                   new_suppliers=sorted(switched)))
-    tiers = rows_by_program(answers.pop("tiers"), _TIER_COLUMNS)
+    months = rows_by_program(answers.pop("months"), _MONTH_COLUMNS)
     out = {}
     for program in ctx.programs.itertuples():
         pid = program.program_id
@@ -83,7 +83,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
         by_id = {material["material_id"]: material for material in mine}
         found = (unqualified_lots(pid, by_id, cited) + below_phase_grade(ctx, program, mine)
                  + lapsed_lots(pid, by_id, cited) + unapproved_suppliers(pid, switches.get(pid, []), cited))
-        out[pid] = LensResult(figures(mine, tiers.get(pid, []), True), found)
+        out[pid] = LensResult(figures(mine, months.get(pid, []), True), found)
     return out
 
 
@@ -91,7 +91,7 @@ def evaluate(ctx) -> dict[str, LensResult]:
 
 _MATERIAL_COLUMNS = ["material_id", "name", "supplier", "kind", "risk_tier", "grade", "qualified_on", "requalify_by",
                      "change_id", "state", "batches", "gmp_batches", "first_used", "last_used"]
-_TIER_COLUMNS = ["batch_id", "manufactured_on", "risk_tier", "materials", "state"]
+_MONTH_COLUMNS = ["month", "batches", "all_qualified"]
 _LOT_COLUMNS = ["batch_id", "purpose", "manufactured_on", "disposition", "disposition_on", "material_lot"]
 
 
@@ -107,42 +107,33 @@ def _gmp_lots(uses: pd.DataFrame) -> dict[str, dict[str, list[tuple[str, dict]]]
 # figures
 
 
-def figures(materials: list[dict], batch_tiers: list[dict], material_data: bool) -> dict:
-    """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones."""
-    per_batch: dict[str, dict] = {}
-    for row in batch_tiers:
-        batch = per_batch.setdefault(row["batch_id"], {"month": row["manufactured_on"][:7], "ok": True})
-        batch["ok"] = batch["ok"] and row["state"] == "qualified"
+def figures(materials: list[dict], months: list[dict], material_data: bool) -> dict:
+    """What the page shows: materials by tier and state, and how many GMP lots were made with qualified ones
+    (`months`: rows of _MONTH_COLUMNS in month order)."""
     counts = {(t, s): 0 for t in TIERS for s in STATES}
     for material in materials:
         counts[(int(material["risk_tier"]), material["state"])] += 1
     states = [material["state"] for material in materials]
+    batches = sum(month["batches"] for month in months)
+    all_qualified = sum(month["all_qualified"] for month in months)
     return {
         "material_data": material_data,
         "materials": len(materials),
         "materials_not_qualified": states.count("not_qualified"),
         "materials_lapsed": states.count("lapsed"),
         "materials_by_tier": [{"risk_tier": t, **{s: counts[(t, s)] for s in STATES}} for t in TIERS],
-        "gmp_batches": len(per_batch),
-        "gmp_batches_all_qualified": sum(b["ok"] for b in per_batch.values()),
-        "share_gmp_batches_all_qualified": _share([b["ok"] for b in per_batch.values()]),
-        "qualified_batches_by_month": by_month(per_batch.values()),
+        "gmp_batches": batches,
+        "gmp_batches_all_qualified": all_qualified,
+        "share_gmp_batches_all_qualified": _share(all_qualified, batches),
+        "qualified_batches_by_month": [{"month": m["month"], "batches": m["batches"],
+                                        "all_qualified": m["all_qualified"],
+                                        "share": _share(m["all_qualified"], m["batches"])} for m in months],
         "material_list": [{name: material[name] for name in _MATERIAL_COLUMNS} for material in materials],
-        "batch_tiers": batch_tiers,
     }
 
 
-def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None
-
-
-def by_month(batches) -> list[dict]:
-    """GMP batches per month of manufacture, and the share made entirely with qualified materials."""
-    months: dict[str, list[bool]] = {}
-    for batch in batches:
-        months.setdefault(batch["month"], []).append(batch["ok"])
-    return [{"month": month, "batches": len(flags), "all_qualified": sum(flags), "share": _share(flags)}
-            for month, flags in sorted(months.items())]
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 # findings

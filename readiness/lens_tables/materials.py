@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..checks.lens import records
 from ..checks.materials import LENS, STATES
+from ..report import UnknownProgram
 
 STATE_LABELS = dict(zip(STATES, ("✅ Qualified", "⚠️ Past its requalify-by date", "⛔ Not qualified")))
 NO_DATA = "➖ No material data (not assessed)"
@@ -71,18 +72,24 @@ def qualified_lots_by_month(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["program_id", "month", "gmp_lots", "all_qualified", "all_qualified_pct"])
 
 
-def batch_tiers(report: dict) -> pd.DataFrame:
-    """One point per GMP lot and risk tier: the worst qualification state among that tier's materials.
+TIER_COLUMNS = ["batch_id", "manufactured_on", "risk_tier", "materials", "state"]
 
-    With several programs in view each row of the chart is a program's tier, so lots never overlap.
+
+def batch_tiers(ds, as_of: date, program_id: str) -> pd.DataFrame:
+    """One point per GMP lot of the program and risk tier: the worst qualification state among that tier's
+    materials when the lot was made. Asked for when the page draws one program's chart: the report counts the
+    lots by month instead, as a chart of every program's lots would hold hundreds of thousands of points.
+
+    Highest tier first, then by manufacture date. Dates are ISO text so the page, the JSON and the CSV carry the
+    same values.
     """
-    several = len(report["programs"]) > 1
-    rows = [{"program_id": p["program_id"], "batch_id": b["batch_id"], "manufactured_on": b["manufactured_on"],
-             "row": f"{p['program_id']} · {_tier(b['risk_tier'])}" if several else _tier(b["risk_tier"]),
-             "materials": b["materials"], "state": STATE_LABELS[b["state"]]}
-            for p in report["programs"] for b in lens(p)["batch_tiers"]]
-    frame = pd.DataFrame(rows, columns=["program_id", "batch_id", "manufactured_on", "row", "materials", "state"])
-    return frame.sort_values(["row", "manufactured_on"], ascending=[False, True], ignore_index=True)
+    points = ds.query("material_tiers_by_batch", as_of=as_of, program_id=program_id)
+    if points.empty and ds.query("program_phases", as_of=as_of, program_id=program_id).empty:
+        raise UnknownProgram(program_id)
+    rows = [{"batch_id": b["batch_id"], "manufactured_on": b["manufactured_on"], "risk_tier": _tier(b["risk_tier"]),
+             "materials": b["materials"], "state": STATE_LABELS[b["state"]]} for b in records(points)]
+    frame = pd.DataFrame(rows, columns=TIER_COLUMNS)
+    return frame.sort_values(["risk_tier", "manufactured_on"], ascending=[False, True], ignore_index=True)
 
 
 def material_options(report: dict) -> dict[str, str]:
