@@ -3,7 +3,8 @@
 -- qualification states on the manufacture date ('not_qualified' worse than 'lapsed' worse than 'qualified';
 -- material_state_on in macros/as_of_rules.sql).
 -- Parameters: $as_of (DATE), $program_id (VARCHAR).
--- Returns: batch_id, manufactured_on, risk_tier (INTEGER), materials, state; by manufacture date.
+-- Returns: batch_id, manufactured_on, risk_tier (INTEGER), materials, state; highest tier first, then by
+--          manufacture date (the chart's rows top down, each left to right).
 WITH uses AS (  -- each material once per batch (a batch may use several of its lots), so a plain count counts materials
     SELECT DISTINCT
         b.batch_id,
@@ -30,4 +31,4 @@ SELECT
     CASE max(badness) WHEN 3 THEN 'not_qualified' WHEN 2 THEN 'lapsed' ELSE 'qualified' END AS state
 FROM uses
 GROUP BY batch_id, manufactured_on, risk_tier
-ORDER BY manufactured_on, batch_id, risk_tier
+ORDER BY risk_tier DESC, manufactured_on, batch_id

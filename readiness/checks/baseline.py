@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import PHASES, PHASE_WORDS, phase_rank
 from ..findings import Finding, make, rule
 from .ahead import Questions
-from .lens import LensResult, grouped, plain_column, rows_by_program, without
+from .lens import LensResult, grouped, plain_column, rows_by_program, share, without
 
 LENS = "baseline"
 TABLES = ("programs", "phase_history", "batches", "attributes", "results", "deviations")  # unusable: unknown
@@ -184,7 +184,7 @@ def figures(cells: dict[str, list], batches: list[dict], gaps: list[dict]) -> di
         "required_results_present": present,
         "required_results_missing": missing,
         "required_results_pending": counts["pending"],
-        "baseline_completeness": _share(present, present + missing),
+        "baseline_completeness": share(present, present + missing),
         "clinical_batches": len(batches),
         "batches_with_gaps": len({g["batch_id"] for g in gaps}),
         "irrecoverable_gaps": sum(g["disposition"] == "administered" for g in gaps),
@@ -194,10 +194,6 @@ def figures(cells: dict[str, list], batches: list[dict], gaps: list[dict]) -> di
         "by_attribute": by_attribute(cells),
         "by_batch": by_batch(cells, batches),
     }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def by_month(cells: dict[str, list]) -> list[dict]:
@@ -222,9 +218,9 @@ def completeness_by_month(months: list[dict]) -> list[dict]:
         due = m["present"] + m["recoverable"] + m["irrecoverable"]
         total_present, total_due = total_present + m["present"], total_due + due
         out.append({"month": m["month"], "expected": due, "present": m["present"],
-                    "completeness": _share(m["present"], due), "cumulative_expected": total_due,
+                    "completeness": share(m["present"], due), "cumulative_expected": total_due,
                     "cumulative_present": total_present,
-                    "cumulative_completeness": _share(total_present, total_due)})
+                    "cumulative_completeness": share(total_present, total_due)})
     return out
 
 
@@ -234,7 +230,7 @@ def _state_counts(count) -> dict:
     present, pending, invalidated = count("present"), count("pending"), count("invalidated")
     missing = count("missing") + invalidated
     return {"expected": present + missing, "present": present, "missing": missing, "invalidated": invalidated,
-            "pending": pending, "completeness": _share(present, present + missing)}
+            "pending": pending, "completeness": share(present, present + missing)}
 
 
 def by_attribute(cells: dict[str, list]) -> list[dict]:

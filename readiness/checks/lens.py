@@ -62,6 +62,11 @@ def grouped(rows: list[dict], key: str) -> dict[object, list[dict]]:
     return out
 
 
+def share(part: int, whole: int) -> float | None:
+    """A share as every lens reports it: four decimals, None when there is nothing to divide."""
+    return round(part / whole, 4) if whole else None
+
+
 def rows_by_program(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[str, list[dict]]:
     """Each program's plain rows (of `columns` when given), converted once for every program and then cut per
     program: a frame, then rows, per program cost more than the rows at a CDMO's hundreds of programs. The

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..findings import Finding, make, rule
 from .ahead import Questions
-from .lens import LensResult, records, rows_by_program
+from .lens import LensResult, records, rows_by_program, share
 
 LENS = "materials"
 TABLES = ("programs", "phase_history", "batches", "changes", "materials", "material_usage")
@@ -124,16 +124,12 @@ def figures(materials: list[dict], months: list[dict], material_data: bool) -> d
         "materials_by_tier": [{"risk_tier": t, **{s: counts[(t, s)] for s in STATES}} for t in TIERS],
         "gmp_batches": batches,
         "gmp_batches_all_qualified": all_qualified,
-        "share_gmp_batches_all_qualified": _share(all_qualified, batches),
+        "share_gmp_batches_all_qualified": share(all_qualified, batches),
         "qualified_batches_by_month": [{"month": m["month"], "batches": m["batches"],
                                         "all_qualified": m["all_qualified"],
-                                        "share": _share(m["all_qualified"], m["batches"])} for m in months],
+                                        "share": share(m["all_qualified"], m["batches"])} for m in months],
         "material_list": [{name: material[name] for name in _MATERIAL_COLUMNS} for material in materials],
     }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 # findings

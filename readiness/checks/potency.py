@@ -16,7 +16,7 @@ from ..contract import PHASE_WORDS
 from ..expectations import STAGES
 from ..findings import Finding, make, rule
 from .ahead import Questions
-from .lens import LensResult, rows_by_program
+from .lens import LensResult, rows_by_program, share
 
 LENS = "potency"
 TABLES = ("programs", "phase_history", "batches", "attributes", "assays", "results", "mechanisms")
@@ -174,7 +174,7 @@ class _Program:
             "quantitative_potency_required": bool(self.quant_row and self.quant_row.threshold is True),
             "mechanisms": len(self.mechanisms),
             "mechanisms_covered": covered,
-            "mechanism_coverage": round(covered / len(self.mechanisms), 4) if self.mechanisms else None,
+            "mechanism_coverage": share(covered, len(self.mechanisms)),
             "mechanism_detail": [{
                 "mechanism": m,
                 "assays": [{**_pick(a, ["assay_id", "category", "readout", "stage"]), "counts": self.counts(a)}
@@ -188,7 +188,7 @@ class _Program:
             "phase_changes": phases,
             "clinical_batches": clinical,
             "batches_with_quantitative_potency": quantitative,
-            "quantitative_potency_batch_share": round(quantitative / clinical, 4) if clinical else None,
+            "quantitative_potency_batch_share": share(quantitative, clinical),
             "batches_by_potency": {s: states[s] for s in BATCH_STATES},
             "batches_by_month": [{"month": month, **{s: self.by_month[(month, s)] for s in BATCH_STATES}}
                                  for month in sorted({month for month, _ in self.by_month})],
